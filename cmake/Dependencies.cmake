@@ -1,0 +1,12 @@
+# Every dependency is a Debian 12 package (scripts/install-deps.sh); nothing is vendored.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(cpprestsdk REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(LIBCRYPT REQUIRED IMPORTED_TARGET libcrypt)

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Configures and builds the project. Usage: scripts/build.sh [release|asan] (default release)
+# Build trees: build/release, build/asan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+flavor=${1:-release}
+case "$flavor" in
+  release) extra=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENANT_SANITIZE=OFF) ;;
+  asan)    extra=(-DCMAKE_BUILD_TYPE=Debug -DTENANT_SANITIZE=ON) ;;
+  *) echo "build.sh: unknown flavor '$flavor' (release|asan)" >&2; exit 2 ;;
+esac
+dir=build/$flavor
+cmake -S . -B "$dir" -G Ninja "${extra[@]}" >/dev/null
+cmake --build "$dir" -j "$(nproc)"
+ln -sf "$dir/compile_commands.json" compile_commands.json
+echo "build.sh: built $dir"

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs, builds and runs every test suite: unit, integration (real PostgreSQL with TLS
+# and Redis) and e2e (the local control plane with kwok), all under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install-deps.sh
+bash tests/cluster/build-tools.sh        # cached outside the repo; no-op when current
+bash scripts/build.sh asan
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd build/asan
+ctest --output-on-failure --timeout 1800 "$@"
