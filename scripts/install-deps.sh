@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git ca-certificates curl
+  build-essential cmake ninja-build pkg-config git ca-certificates curl ccache
   # C++ libraries (found by CMake, never vendored)
   libcpprest-dev libyaml-cpp-dev libpq-dev libssl-dev nlohmann-json3-dev
   libspdlog-dev catch2 libboost-dev libhiredis-dev libcrypt-dev
