@@ -1,0 +1,56 @@
+#pragma once
+
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "common/metrics/metrics.hpp"
+#include "operator/kube/client.hpp"
+#include "operator/kube/controller.hpp"
+#include "operator/kube/events.hpp"
+#include "operator/kube/store.hpp"
+#include "operator/manager/options.hpp"
+
+namespace tenant::manager {
+
+// Wires the process: one shared informer per (resource, namespace, selector), the
+// controllers' work queues and workers, leader election, and the metrics/health endpoints.
+//
+//   Manager mgr(options, client);
+//   auto tenants = mgr.Cache(tenant::api::kTenantResource);    // before Run
+//   mgr.AddController({.name = "tenant", .primary = ..., .owns = {...},
+//                      .reconciler = std::make_shared<TenantReconciler>(mgr.client(), tenants, ...)});
+//   return mgr.Run(stop);     // blocks until stop or lost leadership
+class Manager {
+ public:
+  Manager(Options options, std::shared_ptr<kube::Client> client);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  const Options& options() const noexcept;
+  kube::Client& client() noexcept;
+  std::shared_ptr<kube::Client> shared_client() noexcept;
+  metrics::Registry& metrics() noexcept;
+  // Recorder for a component (reportingController is always tenant-operator).
+  std::shared_ptr<kube::EventRecorder> events();
+
+  // The shared cache for a resource in the watched namespace (all namespaces if
+  // Options.watch_namespace is empty; cluster-scoped resources are cluster-wide).
+  // Must be called before Run. Synced before any controller's worker starts.
+  std::shared_ptr<kube::ObjectCache> Cache(const kube::Resource& r, const std::string& label_selector = {});
+
+  void AddController(kube::ControllerSpec spec);
+
+  // Starts endpoints, waits for leadership (if enabled), starts informers, waits for
+  // sync, starts workers; returns when `stop` is requested (drains in-flight reconciles
+  // within the graceful shutdown timeout, releases the Lease) with 0, or with non-zero when
+  // leadership was lost or caches never synced.
+  int Run(std::stop_token stop);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tenant::manager
