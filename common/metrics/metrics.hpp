@@ -70,7 +70,6 @@ class Histogram {
   std::vector<double> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;  // bounds_.size() + 1 (last: +Inf)
   std::atomic<double> sum_{0};
-  std::atomic<std::uint64_t> count_{0};
 };
 
 enum class Type { kCounter, kGauge, kHistogram };
