@@ -12,7 +12,7 @@ PACKAGES=(
   # services the tests start
   postgresql postgresql-contrib redis-server openssl
   # test and benchmark tools
-  prometheus wrk lua5.1 procps iproute2 jq
+  prometheus wrk lua5.1 procps iproute2 jq python3-yaml
   clang libclang-rt-14-dev
 )
 
