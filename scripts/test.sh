@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 bash tests/cluster/build-tools.sh        # cached outside the repo; no-op when current
+bash tests/packaging/build-helm.sh       # Helm for the chart tests; cached the same way
 bash scripts/build.sh asan
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
