@@ -5,7 +5,9 @@
 #include <string>
 #include <string_view>
 
+#include "common/metrics/metrics.hpp"
 #include "runtime/ratelimit/limiter.hpp"
+#include "runtime/server/http_error.hpp"
 #include "runtime/server/router.hpp"
 
 namespace tenant::api::ratelimit {
@@ -21,10 +23,12 @@ struct Settings {
 
 class RateLimiter {
  public:
-  RateLimiter(Settings settings, std::shared_ptr<Limiter> backend);
+  // `backend` null = rate limiting off.
+  RateLimiter(Settings settings, std::shared_ptr<Limiter> backend, metrics::Registry& registry);
 
   // Server middleware: class of the route + identity (user id, else client IP).
-  Decision CheckRequest(server::RateClass rate_class, const server::Request& req);
+  // nullopt when not limited (disabled, class kNone). Counts rejections.
+  std::optional<Decision> CheckRequest(server::RateClass rate_class, const server::Request& req);
 
   // For the login handler: the stricter limit per username+IP. Throws HttpError 429 (with
   // Retry-After and RateLimit-* headers) when exceeded, 503 when the backend is down and
@@ -33,9 +37,19 @@ class RateLimiter {
 
   const Settings& settings() const { return settings_; }
 
+  const Quota& QuotaFor(server::RateClass c) const;
+  static std::string IdentityKey(const server::Request& req);
+  Limiter* backend() const { return backend_.get(); }
+
  private:
   Settings settings_;
   std::shared_ptr<Limiter> backend_;
+  metrics::CounterFamily& rejected_;
 };
+
+// RateLimit-Limit / -Remaining / -Reset (draft-ietf-httpapi-ratelimit-headers).
+void AddRateLimitHeaders(const Decision& d, std::vector<std::pair<std::string, std::string>>& headers);
+// 429 with Retry-After and RateLimit-* headers (503 when the backend failed closed).
+server::HttpError RejectionError(const Decision& d);
 
 }  // namespace tenant::api::ratelimit

@@ -80,8 +80,9 @@ class Router {
 
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
 
+ struct Node;  // trie node (router.cpp)
+
  private:
-  struct Node;
   std::vector<std::unique_ptr<Route>> routes_;
   std::shared_ptr<Node> root_;
 };

@@ -1,0 +1,73 @@
+#pragma once
+// GCRA in Redis via one Lua script (EVALSHA, EVAL on NOSCRIPT): read TAT, decide, write TAT
+// with an expiry — atomic on the server, so replicas of tenant-api share one budget.
+// Every Redis call has a short timeout (default 50 ms). On failure the check is answered
+// by the fallback limiter (fail-open) or refused (fail-closed), the failure is counted in
+// rate_limit_backend_errors_total{reason} and logged once per outage, and Redis is retried
+// with exponential backoff (100 ms doubling to 5 s, jittered) instead of on every request.
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/metrics/metrics.hpp"
+#include "runtime/config/redis_url.hpp"
+#include "runtime/ratelimit/gcra.hpp"
+#include "runtime/ratelimit/limiter.hpp"
+
+struct redisContext;
+
+namespace tenant::api::ratelimit {
+
+struct RedisOptions {
+  config::RedisUrl url;
+  std::chrono::milliseconds timeout{50};
+  std::string key_prefix = "rl:";  // e.g. "rl:<tenant>:"
+  bool fail_open = true;
+  std::chrono::milliseconds min_backoff{100};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+class RedisLimiter final : public Limiter {
+ public:
+  RedisLimiter(RedisOptions options, metrics::Registry& registry);
+  ~RedisLimiter() override;
+
+  Decision Check(std::string_view key, const Quota& quota) override;
+
+  // For /health/ready: PING within the timeout. Never throws.
+  bool Ping(std::chrono::milliseconds timeout);
+  bool healthy() const { return healthy_.load(); }
+
+  // The script (exposed for tests).
+  static const char* Script();
+
+ private:
+  struct ContextDeleter {
+    void operator()(redisContext* c) const noexcept;
+  };
+  using ContextPtr = std::unique_ptr<redisContext, ContextDeleter>;
+
+  ContextPtr Acquire(std::string* error);
+  void Release(ContextPtr ctx);
+  ContextPtr Connect(std::chrono::milliseconds timeout, std::string* error);
+  void MarkFailed(const std::string& reason, const std::string& detail);
+  void MarkHealthy();
+  Decision Fallback(std::string_view key, const Quota& quota);
+
+  RedisOptions options_;
+  std::string script_sha_;
+  LocalLimiter fallback_;
+  std::mutex pool_mu_;
+  std::vector<ContextPtr> idle_;
+  std::atomic<bool> healthy_{true};
+  std::atomic<std::int64_t> next_attempt_ms_{0};
+  std::atomic<std::int64_t> backoff_ms_{0};
+  metrics::CounterFamily& errors_;
+  metrics::Gauge& up_;
+  metrics::Counter& fallback_decisions_;
+};
+
+}  // namespace tenant::api::ratelimit

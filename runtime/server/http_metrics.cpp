@@ -1,0 +1,36 @@
+#include "runtime/server/http_metrics.hpp"
+
+namespace tenant::api::server {
+
+HttpMetrics::HttpMetrics(metrics::Registry& registry)
+    : requests_(registry.Counter("http_requests_total", "HTTP requests answered.",
+                                 {"method", "route", "status"})),
+      duration_(registry.Histogram("http_request_duration_seconds",
+                                   "Time from the request being read to the response being handed to the socket.",
+                                   {"method", "route"},
+                                   {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10})),
+      in_flight_(registry.Gauge("http_requests_in_flight", "HTTP requests being processed.").Get()) {}
+
+std::string_view HttpMetrics::MethodLabel(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (m == known) return known;
+  }
+  return "OTHER";
+}
+
+void HttpMetrics::RequestFinished(std::string_view method, std::string_view route, int status,
+                                  double seconds) {
+  in_flight_.Dec();
+  auto m = MethodLabel(method);
+  auto s = std::to_string(status);
+  requests_.WithLabelValues({m, route, std::string_view(s)}).Inc();
+  duration_.WithLabelValues({m, route}).Observe(seconds);
+}
+
+void RegisterBuildInfo(metrics::Registry& registry) {
+  registry.Gauge("build_info", "Build information of this binary.", {"version", "component"})
+      .WithLabelValues({TENANT_VERSION, "tenant-api"})
+      .Set(1);
+}
+
+}  // namespace tenant::api::server

@@ -1,0 +1,29 @@
+#pragma once
+// The server's own metrics (names fixed by the issue). Route labels are templates.
+#include <string>
+#include <string_view>
+
+#include "common/metrics/metrics.hpp"
+
+namespace tenant::api::server {
+
+class HttpMetrics {
+ public:
+  explicit HttpMetrics(metrics::Registry& registry);
+
+  void RequestStarted() { in_flight_.Inc(); }
+  void RequestFinished(std::string_view method, std::string_view route, int status, double seconds);
+
+  // Method label restricted to known verbs to bound cardinality.
+  static std::string_view MethodLabel(std::string_view method);
+
+ private:
+  metrics::CounterFamily& requests_;
+  metrics::HistogramFamily& duration_;
+  metrics::Gauge& in_flight_;
+};
+
+// Registers build_info{version,component} 1.
+void RegisterBuildInfo(metrics::Registry& registry);
+
+}  // namespace tenant::api::server
