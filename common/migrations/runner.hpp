@@ -142,6 +142,8 @@ class Runner {
   RunReport MigrateTo(int target);
 
  private:
+  RunReport Run(int target, bool allow_downgrade);
+
   pg::Connection& conn_;
   const MigrationSet& set_;
   RunnerOptions options_;
