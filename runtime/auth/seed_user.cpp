@@ -1,0 +1,53 @@
+#include "runtime/auth/seed_user.hpp"
+
+#include <stdexcept>
+
+#include "runtime/auth/jwt.hpp"
+#include "runtime/auth/password.hpp"
+
+namespace tenant::api::auth {
+
+std::optional<std::string> NormalizeUsername(std::string_view username) {
+  if (username.empty() || username.size() > 64) return std::nullopt;
+  std::string out;
+  out.reserve(username.size());
+  for (char c : username) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+                    c == '@' || c == '-';
+    if (!ok) return std::nullopt;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string_view SeedUserSql() {
+  return "WITH \"created\" AS ("
+         "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") VALUES ($1, $2, $3) "
+         "ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"), "
+         "\"audited\" AS (INSERT INTO \"audit_log\" (\"user_id\", \"action\", \"entity\", "
+         "\"entity_id\", \"request_id\") SELECT NULL, 'create', 'user', \"id\"::text, $4 "
+         "FROM \"created\") "
+         "SELECT \"id\" FROM \"created\"";
+}
+
+SeedResult SeedUser(pg::Connection& conn, std::string_view username, std::string_view password,
+                    std::string_view role, std::string_view audit_request_id) {
+  auto name = NormalizeUsername(username);
+  if (!name) throw std::invalid_argument("username must match [a-z0-9._@-]{1,64}");
+  Role parsed{};
+  if (!ParseRole(role, parsed)) throw std::invalid_argument("role must be admin, manager or clerk");
+  if (auto problem = PasswordPolicyViolation(password); !problem.empty()) {
+    throw std::invalid_argument("password " + problem);
+  }
+  const std::string hash = HashPassword(password, kBcryptCost);
+  pg::Result r = conn.Exec(SeedUserSql(), {*name, hash, role, audit_request_id});
+  SeedResult out;
+  if (!r.empty()) {
+    out.created = true;
+    out.id = r.Int64(0, 0);
+  }
+  return out;
+}
+
+}  // namespace tenant::api::auth

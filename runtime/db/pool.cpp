@@ -1,0 +1,232 @@
+#include "runtime/db/pool.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/pg/conninfo.hpp"
+#include "common/pg/error.hpp"
+#include "runtime/db/backoff.hpp"
+
+namespace tenant::api::db {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string BuildConnInfo(const PoolOptions& o) {
+  auto b = pg::ConnInfoBuilder::From(o.conninfo);
+  if (!o.ssl_mode.empty()) b.SslMode(o.ssl_mode);
+  if (!o.application_name.empty()) b.ApplicationName(o.application_name);
+  if (o.statement_timeout.count() > 0) {
+    // Sent at connection start-up, so it holds for every statement without a round trip.
+    b.Options("-c statement_timeout=" + std::to_string(o.statement_timeout.count()));
+  }
+  return b.Build();
+}
+
+}  // namespace
+
+Pool::Pool(PoolOptions options) : options_(std::move(options)), conninfo_(BuildConnInfo(options_)) {
+  if (options_.size == 0) throw std::invalid_argument("DB pool size must be at least 1");
+  slots_.reserve(options_.size);
+  for (std::size_t i = 0; i < options_.size; ++i) {
+    slots_.push_back(std::make_unique<Slot>());
+    empty_.push_back(slots_.back().get());
+  }
+  if (options_.registry != nullptr) {
+    auto& conns = options_.registry->Gauge("db_pool_connections",
+                                           "Database pool connections by state.", {"state"});
+    idle_gauge_ = &conns.WithLabelValues({"idle"});
+    in_use_gauge_ = &conns.WithLabelValues({"in_use"});
+    max_gauge_ = &conns.WithLabelValues({"max"});
+    query_hist_ = &options_.registry->Histogram(
+        "db_query_duration_seconds", "Duration of database queries by named query.", {"query"},
+        metrics::ExponentialBuckets(0.00025, 2, 15));
+    errors_ = &options_.registry->Counter("db_pool_errors_total",
+                                          "Pool failures: acquire timeouts and failed connects.",
+                                          {"kind"});
+    max_gauge_->Set(static_cast<double>(options_.size));
+    UpdateGaugesLocked();
+  }
+}
+
+Pool::~Pool() { Close(); }
+
+std::string Pool::RedactedConnInfo() const { return pg::RedactConnInfo(conninfo_); }
+
+pg::Connection Pool::Connect() { return pg::Connection::Connect(conninfo_, options_.connect_timeout); }
+
+Pool::Lease Pool::Acquire() { return Acquire(options_.acquire_timeout); }
+
+Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  Slot* slot = nullptr;
+  bool must_connect = false;
+  {
+    std::unique_lock lk(mu_);
+    for (;;) {
+      if (closed_) throw DatabaseUnavailable("database pool is closed");
+      if (!idle_.empty()) {
+        slot = idle_.back();
+        idle_.pop_back();
+        break;
+      }
+      if (!empty_.empty()) {
+        const auto now = Clock::now();
+        if (now >= next_connect_at_) {
+          slot = empty_.back();
+          empty_.pop_back();
+          must_connect = true;
+          break;
+        }
+        // Inside the backoff window after failed connects: wait for it only if it ends
+        // before our deadline (another thread may also free a connection meanwhile).
+        if (next_connect_at_ > deadline) {
+          throw DatabaseUnavailable("database unavailable (reconnecting with backoff)");
+        }
+        cv_.wait_until(lk, next_connect_at_);
+        continue;
+      }
+      if (cv_.wait_until(lk, deadline) == std::cv_status::timeout && idle_.empty() &&
+          (empty_.empty() || Clock::now() < next_connect_at_)) {
+        ++acquire_timeouts_;
+        if (errors_ != nullptr) errors_->WithLabelValues({"acquire_timeout"}).Inc();
+        throw PoolExhausted("no database connection available within " +
+                            std::to_string(timeout.count()) + " ms");
+      }
+    }
+    ++in_use_;
+    UpdateGaugesLocked();
+  }
+
+  // Health check of a connection that sat idle long enough for a server restart, a
+  // firewall or an idle timeout to have killed it: one empty query, then reconnect.
+  if (!must_connect && (!slot->conn->IsOpen() ||
+                        (Clock::now() - slot->last_used > options_.idle_check_after &&
+                         !slot->conn->Ping()))) {
+    slot->conn.reset();
+    must_connect = true;
+  }
+  if (must_connect) {
+    try {
+      slot->conn.emplace(Connect());
+      std::lock_guard lk(mu_);
+      connect_failures_in_row_ = 0;
+      next_connect_at_ = {};
+    } catch (const pg::Error& e) {
+      slot->conn.reset();
+      std::lock_guard lk(mu_);
+      ++connect_failures_;
+      const auto delay = BackoffDelay(connect_failures_in_row_++, options_.backoff_initial,
+                                      options_.backoff_max);
+      next_connect_at_ = Clock::now() + delay;
+      if (errors_ != nullptr) errors_->WithLabelValues({"connect"}).Inc();
+      spdlog::warn("Database connect failed: {} (retry in {} ms)", e.what(), delay.count());
+      --in_use_;
+      empty_.push_back(slot);
+      UpdateGaugesLocked();
+      cv_.notify_one();
+      throw DatabaseUnavailable(std::string("database unavailable: ") + e.what());
+    }
+  }
+  return Lease(this, slot);
+}
+
+void Pool::Release(Slot* slot, bool broken) {
+  slot->last_used = Clock::now();
+  if (!broken && slot->conn && slot->conn->IsOpen() &&
+      slot->conn->TransactionStatus() != PQTRANS_IDLE) {
+    // A handler left a transaction open (exception between BEGIN and COMMIT and the
+    // rollback failed): clean it here or drop the connection.
+    try {
+      slot->conn->Exec("ROLLBACK");
+    } catch (const std::exception&) {
+      broken = true;
+    }
+  }
+  std::lock_guard lk(mu_);
+  --in_use_;
+  if (broken || closed_ || !slot->conn || !slot->conn->IsOpen()) {
+    slot->conn.reset();
+    empty_.push_back(slot);
+  } else {
+    idle_.push_back(slot);
+  }
+  UpdateGaugesLocked();
+  cv_.notify_one();
+}
+
+void Pool::Close() {
+  std::lock_guard lk(mu_);
+  closed_ = true;
+  for (Slot* s : idle_) {
+    s->conn.reset();
+    empty_.push_back(s);
+  }
+  idle_.clear();
+  UpdateGaugesLocked();
+  cv_.notify_all();
+}
+
+Pool::Stats Pool::GetStats() const {
+  std::lock_guard lk(mu_);
+  Stats s;
+  s.size = options_.size;
+  s.idle = idle_.size();
+  s.in_use = in_use_;
+  s.open = idle_.size() + in_use_;
+  s.acquire_timeouts = acquire_timeouts_;
+  s.connect_failures = connect_failures_;
+  return s;
+}
+
+void Pool::UpdateGaugesLocked() {
+  if (idle_gauge_ == nullptr) return;
+  idle_gauge_->Set(static_cast<double>(idle_.size()));
+  in_use_gauge_->Set(static_cast<double>(in_use_));
+}
+
+void Pool::ObserveQuery(std::string_view name, double seconds) {
+  if (query_hist_ != nullptr) query_hist_->WithLabelValues({name}).Observe(seconds);
+}
+
+Pool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), slot_(other.slot_), broken_(other.broken_) {
+  other.pool_ = nullptr;
+  other.slot_ = nullptr;
+}
+
+Pool::Lease::~Lease() {
+  if (pool_ != nullptr) pool_->Release(slot_, broken_);
+}
+
+pg::Result Pool::Lease::Exec(const Query& query, const pg::Params& params) {
+  const auto start = Clock::now();
+  try {
+    auto& c = conn();
+    const std::string name(query.name);
+    if (!c.IsPrepared(name)) c.Prepare(name, query.sql);
+    pg::Result r = c.ExecPrepared(name, params);
+    pool_->ObserveQuery(query.name, std::chrono::duration<double>(Clock::now() - start).count());
+    return r;
+  } catch (const pg::ConnectionError&) {
+    broken_ = true;
+    throw;
+  } catch (const pg::Error&) {
+    pool_->ObserveQuery(query.name, std::chrono::duration<double>(Clock::now() - start).count());
+    if (!conn().IsOpen()) broken_ = true;
+    throw;
+  }
+}
+
+pg::Result Pool::Lease::ExecRaw(std::string_view sql) {
+  try {
+    return conn().Exec(sql);
+  } catch (const pg::ConnectionError&) {
+    broken_ = true;
+    throw;
+  } catch (const pg::Error&) {
+    if (!conn().IsOpen()) broken_ = true;
+    throw;
+  }
+}
+
+}  // namespace tenant::api::db

@@ -1,0 +1,143 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/metrics/metrics.hpp"
+#include "common/pg/connection.hpp"
+#include "runtime/db/query.hpp"
+
+namespace tenant::api::db {
+
+struct PoolOptions {
+  std::string conninfo;   // DATABASE_URL (URI or key=value); may contain the password
+  std::string ssl_mode;   // DB_SSL_MODE; overrides sslmode in conninfo when non-empty
+  std::size_t size = 10;  // DB_POOL_SIZE
+  // A request never waits longer than this for a connection; then PoolExhausted (503).
+  std::chrono::milliseconds acquire_timeout{2000};
+  // DB_STATEMENT_TIMEOUT_MS, sent as a startup option on every connection; 0 = server default.
+  std::chrono::milliseconds statement_timeout{5000};
+  std::chrono::milliseconds connect_timeout{3000};
+  // A connection idle for longer than this is pinged before it is handed out.
+  std::chrono::milliseconds idle_check_after{10000};
+  // Reconnect backoff after failed connects: full jitter, doubling from initial up to max.
+  std::chrono::milliseconds backoff_initial{50};
+  std::chrono::milliseconds backoff_max{5000};
+  std::string application_name = "tenant-api";
+  // db_pool_connections{state}, db_query_duration_seconds{query}; nullptr = no metrics.
+  metrics::Registry* registry = nullptr;
+};
+
+// No connection became free within acquire_timeout (all in use). Maps to 503.
+class PoolExhausted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// The database cannot be reached (connect failed, or still inside the reconnect backoff
+// window after failures), or the pool is closed. Maps to 503. Never contains the password.
+class DatabaseUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A fixed-size pool of pg::Connection. Connections are opened lazily (a database that is
+// down at start-up does not stop the process; readiness reports it) and re-opened with
+// exponential backoff + jitter after failures. Thread-safe.
+class Pool {
+  struct Slot;
+
+ public:
+  // RAII loan of one connection; returned to the pool on destruction. A connection that
+  // broke, or is left inside a transaction that cannot be rolled back, is discarded.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+
+    pg::Connection& conn() { return *slot_->conn; }
+    // Runs a named query as a prepared statement (prepared on first use per connection),
+    // timing it into db_query_duration_seconds. A pg::ConnectionError marks the
+    // connection broken before it propagates.
+    pg::Result Exec(const Query& query, const pg::Params& params = {});
+    // Plain statements (BEGIN/COMMIT/ROLLBACK, savepoints); same error handling.
+    pg::Result ExecRaw(std::string_view sql);
+    void MarkBroken() noexcept { broken_ = true; }
+
+   private:
+    friend class Pool;
+    Lease(Pool* pool, Slot* slot) : pool_(pool), slot_(slot) {}
+    Pool* pool_;
+    Slot* slot_;
+    bool broken_ = false;
+  };
+
+  struct Stats {
+    std::size_t size = 0;
+    std::size_t idle = 0;    // open and free
+    std::size_t in_use = 0;  // loaned out
+    std::size_t open = 0;    // idle + in_use
+    std::uint64_t acquire_timeouts = 0;
+    std::uint64_t connect_failures = 0;
+  };
+
+  explicit Pool(PoolOptions options);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // Throws PoolExhausted or DatabaseUnavailable; never waits beyond acquire_timeout.
+  Lease Acquire();
+  Lease Acquire(std::chrono::milliseconds timeout);
+
+  Stats GetStats() const;
+  // Closes idle connections and refuses further loans; loaned ones close on return.
+  void Close();
+
+  // The conninfo actually used (sslmode, statement_timeout, application_name applied),
+  // redacted: safe to log.
+  std::string RedactedConnInfo() const;
+
+ private:
+  struct Slot {
+    std::optional<pg::Connection> conn;
+    std::chrono::steady_clock::time_point last_used;
+  };
+
+  void Release(Slot* slot, bool broken);
+  void UpdateGaugesLocked();
+  pg::Connection Connect();  // outside the lock
+  void ObserveQuery(std::string_view name, double seconds);
+
+  PoolOptions options_;
+  std::string conninfo_;  // final, with the password: never logged
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<Slot*> idle_;        // open connections, LIFO so hot connections stay hot
+  std::vector<Slot*> empty_;       // slots without a connection
+  std::size_t in_use_ = 0;
+  bool closed_ = false;
+  unsigned connect_failures_in_row_ = 0;
+  std::chrono::steady_clock::time_point next_connect_at_{};
+  std::uint64_t acquire_timeouts_ = 0;
+  std::uint64_t connect_failures_ = 0;
+
+  metrics::Gauge* idle_gauge_ = nullptr;
+  metrics::Gauge* in_use_gauge_ = nullptr;
+  metrics::Gauge* max_gauge_ = nullptr;
+  metrics::HistogramFamily* query_hist_ = nullptr;
+  metrics::CounterFamily* errors_ = nullptr;
+};
+
+}  // namespace tenant::api::db

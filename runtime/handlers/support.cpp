@@ -1,0 +1,231 @@
+#include "runtime/handlers/support.hpp"
+
+#include <charconv>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/pg/error.hpp"
+#include "common/pg/transaction.hpp"
+#include "runtime/auth/crypto.hpp"
+#include "runtime/db/support_queries.hpp"
+#include "runtime/handlers/pagination.hpp"
+
+namespace tenant::api::handlers {
+namespace {
+
+using nlohmann::json;
+
+std::optional<std::int64_t> ParsePositive(std::string_view text) {
+  if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool ValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > 255) return false;
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::int64_t PathId(const server::Request& req, const std::string& name) {
+  auto id = ParsePositive(req.PathParam(name));
+  if (!id) throw server::NotFound("no such resource");
+  return *id;
+}
+
+std::int64_t CurrentUserId(const server::Request& req) {
+  auto id = ParsePositive(req.User().sub);
+  if (!id) throw server::Unauthorized("token subject is not a user id");
+  return *id;
+}
+
+db::Pool::Lease Acquire(Domain& d, const server::Request& req) {
+  auto left = req.TimeLeft();
+  if (left.count() <= 0) throw server::ServiceUnavailable("request deadline exceeded");
+  return d.pool->Acquire(std::min(left, std::chrono::milliseconds(2000)));
+}
+
+std::string ETag(std::int64_t version) { return "\"v" + std::to_string(version) + "\""; }
+
+IfMatch ParseIfMatch(std::optional<std::string_view> header) {
+  IfMatch m;
+  if (!header) return m;
+  m.present = true;
+  std::string_view rest = *header;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view item = Trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (item == "*") {
+      m.any = true;
+      continue;
+    }
+    // Weak tags (W/"...") never match under the strong comparison If-Match requires, and
+    // tags we did not issue cannot match either: both are simply not collected.
+    if (item.size() >= 4 && item.front() == '"' && item.back() == '"' && item[1] == 'v') {
+      if (auto v = ParsePositive(item.substr(2, item.size() - 3))) m.versions.push_back(*v);
+    }
+  }
+  return m;
+}
+
+std::optional<std::int64_t> ExpectedVersion(const IfMatch& m) {
+  if (!m.present || m.any) return std::nullopt;
+  // No usable tag: a version that never exists, so the update matches nothing -> 412.
+  if (m.versions.empty()) return 0;
+  return m.versions.front();
+}
+
+void Audit(db::Pool::Lease& lease, const server::Request& req, std::string_view action,
+           std::string_view entity, std::string_view entity_id, const json& details,
+           std::optional<std::int64_t> actor) {
+  pg::Param user = std::nullopt;
+  if (actor) user = *actor;
+  else if (req.principal) user = req.principal->sub;
+  lease.Exec(db::support::kAudit,
+             {user, action, entity, entity_id, req.request_id, details.dump()});
+}
+
+server::Handler WithDbErrors(server::Handler handler) {
+  return [handler = std::move(handler)](server::Request& req) -> server::Response {
+    for (int attempt = 0;; ++attempt) {
+      try {
+        return handler(req);
+      } catch (const db::PoolExhausted&) {
+        throw server::ServiceUnavailable("no database connection available, retry later")
+            .WithHeader("Retry-After", "1");
+      } catch (const db::DatabaseUnavailable&) {
+        throw server::ServiceUnavailable("database unavailable, retry later")
+            .WithHeader("Retry-After", "2");
+      } catch (const pg::ConnectionError&) {
+        throw server::ServiceUnavailable("database connection lost, retry later")
+            .WithHeader("Retry-After", "1");
+      } catch (const pg::QueryCanceled&) {
+        throw server::ServiceUnavailable("database statement timed out")
+            .WithHeader("Retry-After", "1");
+      } catch (const pg::TransactionRollback& e) {
+        // Serialization failure / deadlock: the whole transaction was rolled back, so
+        // running the handler again is safe.
+        if (attempt < 2 && !req.DeadlineExpired()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+          continue;
+        }
+        spdlog::warn("Transaction retries exhausted: {} (request_id={})", e.sqlstate(),
+                     req.request_id);
+        throw server::ServiceUnavailable("database contention, retry later")
+            .WithHeader("Retry-After", "1");
+      }
+    }
+  };
+}
+
+server::Response RunWrite(Domain& d, server::Request& req, const json& canonical_body,
+                          const std::function<server::Response(db::Pool::Lease&)>& effect) {
+  auto key = req.Header("idempotency-key");
+  if (key && !ValidIdempotencyKey(*key)) {
+    throw server::ValidationFailed(
+        {{"Idempotency-Key", "must be 1 to 255 printable ASCII characters"}});
+  }
+  auto lease = Acquire(d, req);
+  pg::Transaction tx(lease.conn());
+  if (!key) {
+    server::Response resp = effect(lease);
+    tx.Commit();
+    return resp;
+  }
+
+  const std::string scope = req.principal ? "user:" + req.principal->sub : "anonymous";
+  const std::string fingerprint = req.method + '\n' + req.path + '\n' + canonical_body.dump();
+  const std::string hash = "\\x" + auth::HexEncode(auth::Sha256(fingerprint));
+  const std::string key_text(*key);
+
+  if (lease.Exec(db::support::kIdempotencyClaim, {scope, key_text, hash}).empty()) {
+    pg::Result stored = lease.Exec(db::support::kIdempotencyGet, {scope, key_text});
+    if (stored.empty()) {
+      // Claimed by a transaction that rolled back between our INSERT and SELECT: rare;
+      // the client can simply retry.
+      throw server::Conflict("idempotency_key_in_use", "the idempotency key is being processed, retry");
+    }
+    if (stored.Value(0, 0) != hash) {
+      throw server::HttpError(422, "idempotency_key_reused", "Idempotency key reused",
+                              "this Idempotency-Key was used with a different request");
+    }
+    server::Response replay;
+    replay.status = static_cast<int>(stored.Int64(0, 1));
+    replay.body = std::string(stored.Value(0, 2));
+    json meta = json::parse(stored.Value(0, 3));
+    replay.content_type = meta.value("content_type", "application/json");
+    for (const auto& h : meta.value("headers", json::array())) {
+      replay.headers.emplace_back(h.at(0).get<std::string>(), h.at(1).get<std::string>());
+    }
+    replay.headers.emplace_back("Idempotent-Replayed", "true");
+    tx.Commit();
+    return replay;
+  }
+
+  server::Response resp = effect(lease);
+  if (resp.status >= 200 && resp.status < 300) {
+    json headers = json::array();
+    for (const auto& [name, value] : resp.headers) headers.push_back({name, value});
+    json meta = {{"content_type", resp.content_type}, {"headers", headers}};
+    lease.Exec(db::support::kIdempotencyStore,
+               {scope, key_text, resp.status, resp.body, meta.dump()});
+    tx.Commit();
+  }
+  // A non-2xx response returned (not thrown) by an effect is not stored: the transaction
+  // rolls back and releases the key, like a thrown error.
+  return resp;
+}
+
+PageRequest ParsePage(const server::Request& req) {
+  PageRequest page;
+  std::vector<server::FieldError> errors;
+  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
+    if (auto id = DecodeCursor(*cursor)) page.after_id = *id;
+    else errors.push_back({"cursor", "is not a cursor returned by this API"});
+  }
+  if (auto limit = ParseLimit(req.Query("limit").value_or(""))) page.limit = *limit;
+  else errors.push_back({"limit", "must be an integer from 1 to " + std::to_string(kMaxPageLimit)});
+  if (!errors.empty()) throw server::ValidationFailed(std::move(errors));
+  return page;
+}
+
+json PageBody(json items, bool has_more, std::int64_t last_id) {
+  return {{"items", std::move(items)},
+          {"next_cursor", has_more ? json(EncodeCursor(last_id)) : json(nullptr)}};
+}
+
+std::optional<bool> QueryBool(const server::Request& req, std::string_view name,
+                              std::vector<server::FieldError>& errors) {
+  auto v = req.Query(name);
+  if (!v) return std::nullopt;
+  if (*v == "true") return true;
+  if (*v == "false") return false;
+  errors.push_back({std::string(name), "must be true or false"});
+  return std::nullopt;
+}
+
+std::string ContainsPattern(std::string_view text) {
+  std::string out = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
+}  // namespace tenant::api::handlers
