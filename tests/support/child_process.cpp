@@ -104,10 +104,13 @@ struct SpawnPlan {  // prepared before fork()
 
 [[noreturn]] void Supervise(const SpawnPlan& plan) {
   setpgid(0, 0);
+  // Blocked before ignoring: the service inherits both, and a stop signal that arrives
+  // before it restored the default disposition stays pending instead of being dropped.
+  sigset_t group_signals;
+  sigemptyset(&group_signals);
+  for (int sig : kGroupSignals) sigaddset(&group_signals, sig);
+  sigprocmask(SIG_SETMASK, &group_signals, nullptr);
   for (int sig : kGroupSignals) signal(sig, SIG_IGN);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
   // Let go of the test process's stdio: a test runner waits for EOF on those pipes.
   dup2(plan.devnull_fd, STDIN_FILENO);
   dup2(plan.log_fd, STDOUT_FILENO);
@@ -207,16 +210,22 @@ ChildProcess::ChildProcess(const ChildOptions& options)
   // reaches the group even if the child has not run setpgid yet.
   setpgid(pid, pid);
   pid_ = pid;
+  owner_ = getpid();
   lifeline_fd_ = lifeline[1];
 }
 
 ChildProcess::~ChildProcess() {
+  if (getpid() != owner_) {  // a fork()ed copy of the test process is exiting
+    close(lifeline_fd_);
+    return;
+  }
   Stop();
   if (lifeline_fd_ >= 0) close(lifeline_fd_);
 }
 
 bool ChildProcess::Reap(bool block) {
   if (exit_code_) return true;
+  if (getpid() != owner_) return false;  // not our child in a fork()ed copy
   siginfo_t info{};
   int flags = WEXITED | WNOWAIT | (block ? 0 : WNOHANG);
   while (waitid(P_PID, static_cast<id_t>(pid_), &info, flags) != 0) {
@@ -239,6 +248,7 @@ bool ChildProcess::Reap(bool block) {
 bool ChildProcess::Running() { return !Reap(false); }
 
 int ChildProcess::Stop(int sig, std::chrono::milliseconds grace) {
+  if (getpid() != owner_) return -1;
   if (Reap(false)) return *exit_code_;
   kill(-pid_, sig);  // the supervisor ignores it; the service gets it
   auto deadline = std::chrono::steady_clock::now() + grace;

@@ -41,13 +41,15 @@ class ChildProcess {
   // Exit status as a shell would show it (128+signal when killed); nullopt while running.
   std::optional<int> ExitCode() const { return exit_code_; }
   // Sends `sig` to the service's process group, waits up to `grace` for it to exit, then
-  // SIGKILLs the group. Returns the exit code. Safe to call when already exited.
+  // SIGKILLs the group. Returns the exit code. Safe to call when already exited. In a
+  // fork()ed copy of the creating process it does nothing and returns -1.
   int Stop(int sig, std::chrono::milliseconds grace);
   int Stop() { return Stop(stop_signal_, stop_grace_); }
 
  private:
   bool Reap(bool block);
   pid_t pid_ = -1;
+  pid_t owner_ = -1;      // the creating process; forked copies of it leave the service alone
   int lifeline_fd_ = -1;  // write end; its closing tells the supervisor to stop the service
   int stop_signal_;
   std::chrono::milliseconds stop_grace_;

@@ -72,8 +72,9 @@ PostgresServer& PostgresServer::Shared() {
       impl.superuser = env.at("PGUSER");
       impl.password = env.at("PGPASSWORD");
       impl.ca_file = env.at("PGSSLROOTCERT");
+      const auto t1 = std::chrono::steady_clock::now();
       server.Start();
-      ReportStarted("PostgreSQL 15 (TLS, SCRAM)", impl.port, t0, impl.dir->path());
+      ReportStarted("PostgreSQL 15 (TLS, SCRAM)", impl.port, t0, t1, impl.dir->path());
       return server;
     } catch (const PortInUseError&) {
       if (attempt < kSetupAttempts) {

@@ -66,8 +66,9 @@ RedisServer& RedisServer::Shared() {
       RunCommand({"bash", script.string(), "init", impl.dir->path().string(),
                   std::to_string(impl.port)});
       impl.password = ReadEnvFile(impl.dir->path() / "env").at("REDIS_PASSWORD");
+      const auto t1 = std::chrono::steady_clock::now();
       server.Start();
-      ReportStarted("Redis 7 (requirepass)", impl.port, t0, impl.dir->path());
+      ReportStarted("Redis 7 (requirepass)", impl.port, t0, t1, impl.dir->path());
       return server;
     } catch (const PortInUseError&) {
       if (attempt < kSetupAttempts) {

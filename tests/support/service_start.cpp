@@ -38,12 +38,12 @@ bool KeepServiceDirs() {
 }
 
 void ReportStarted(const std::string& what, int port, std::chrono::steady_clock::time_point t0,
-                   const std::filesystem::path& dir) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0)
-                .count();
-  std::cerr << "harness: " << what << " ready on 127.0.0.1:" << port << " in " << ms
-            << " ms (dir " << dir.string() << (KeepServiceDirs() ? ", kept" : "") << ")\n";
+                   std::chrono::steady_clock::time_point t1, const std::filesystem::path& dir) {
+  auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
+  const auto now = std::chrono::steady_clock::now();
+  std::cerr << "harness: " << what << " ready on 127.0.0.1:" << port << " in " << ms(now - t0)
+            << " ms (setup " << ms(t1 - t0) << " ms, server start " << ms(now - t1)
+            << " ms; dir " << dir.string() << (KeepServiceDirs() ? ", kept" : "") << ")\n";
 }
 
 }  // namespace tenant::test

@@ -27,7 +27,8 @@ void WaitUntilReady(ChildProcess& child, const std::function<bool()>& ready,
 bool KeepServiceDirs();
 
 // One line on stderr (never secrets) so a test log shows where and how fast services came up.
+// `t0` = before setup (certificates, initdb, config), `t1` = server process launched.
 void ReportStarted(const std::string& what, int port, std::chrono::steady_clock::time_point t0,
-                   const std::filesystem::path& dir);
+                   std::chrono::steady_clock::time_point t1, const std::filesystem::path& dir);
 
 }  // namespace tenant::test

@@ -31,22 +31,35 @@ TempDir::TempDir(std::string_view prefix) {
     throw std::system_error(errno, std::generic_category(), "mkdtemp " + pattern);
   }
   path_ = buf.data();
+  owner_ = getpid();
   std::ofstream(path_ / "owner.pid") << getpid() << '\n';
 }
 
 TempDir::~TempDir() {
-  if (path_.empty()) return;
+  if (path_.empty() || owner_ != getpid()) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);  // best effort: never throw from a destructor
 }
 
-TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+void TempDir::Release() {
+  std::error_code ec;
+  std::filesystem::remove(path_ / "owner.pid", ec);
+  owner_ = 0;
+}
+
+TempDir::TempDir(TempDir&& other) noexcept
+    : path_(std::move(other.path_)), owner_(other.owner_) {
+  other.path_.clear();
+  other.owner_ = 0;
+}
 
 TempDir& TempDir::operator=(TempDir&& other) noexcept {
   if (this != &other) {
     TempDir old(std::move(*this));  // removes our current directory
     path_ = std::move(other.path_);
+    owner_ = other.owner_;
     other.path_.clear();
+    other.owner_ = 0;
   }
   return *this;
 }

@@ -1,6 +1,7 @@
 #pragma once
 #include <filesystem>
 #include <string_view>
+#include <sys/types.h>
 
 namespace tenant::test {
 
@@ -17,11 +18,13 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
-  // Keeps the directory on disk after destruction (for debugging a failure).
-  void Release() { path_.clear(); }
+  // Keeps the directory on disk after destruction (for debugging a failure); path() stays.
+  // Also drops the owner record, so RemoveStaleTempDirs() leaves it alone later.
+  void Release();
 
  private:
   std::filesystem::path path_;
+  pid_t owner_ = 0;  // only the creating process removes it, not a fork()ed copy
 };
 
 // Removes tenant-test-* directories left by processes that no longer exist.
