@@ -56,6 +56,8 @@ def wanted_files():
     out = {}
     crd_dir = os.path.join(repo, "crds")
     for path in sorted(glob.glob(os.path.join(crd_dir, "*.yaml"))):
+        if os.path.basename(path) == "kustomization.yaml":  # for kustomize, not a CRD
+            continue
         with open(path) as f:
             out[os.path.join("crds", os.path.basename(path))] = f.read()
 
