@@ -1,6 +1,10 @@
 // The PostgreSQL the harness starts is real and locked down as promised: TLS verified
 // against the harness CA, SCRAM-SHA-256, no plain TCP, restartable for outage tests.
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <memory>
@@ -141,4 +145,30 @@ TEST_CASE("PostgreSQL harness: Stop/Start gives an outage and keeps port and dat
   REQUIRE(PQstatus(up.get()) == CONNECTION_OK);
   CHECK(Scalar(up.get(), "SELECT v FROM harness_outage") == "survives restart");
   Exec(up.get(), "DROP TABLE harness_outage");
+}
+
+TEST_CASE("PostgreSQL harness: Start() on a port taken meanwhile fails with the server log", "[harness][postgres]") {
+  auto& pg = PostgresServer::Shared();
+  pg.Stop();
+  {
+    // Someone else listens on the server's port while it is down.
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(pg.port()));
+    REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(fd, 1) == 0);
+    CHECK_THROWS_WITH(pg.Start(), Catch::Contains("PostgreSQL exited during start-up") &&
+                                      Catch::Contains("Address already in use"));
+    CHECK_FALSE(pg.running());
+    close(fd);
+  }
+  pg.Start();
+  Conn conn = Connect(pg.ConnInfo());
+  INFO(PQerrorMessage(conn.get()));
+  CHECK(PQstatus(conn.get()) == CONNECTION_OK);
 }

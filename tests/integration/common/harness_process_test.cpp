@@ -18,6 +18,7 @@
 
 #include "tests/support/child_process.hpp"
 #include "tests/support/free_port.hpp"
+#include "tests/support/service_start.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
@@ -209,4 +210,33 @@ TEST_CASE("FreeLoopbackPort: a bindable loopback port", "[harness][process]") {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   CHECK(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
   close(fd);
+}
+
+TEST_CASE("WaitUntilReady: a service that dies at start-up fails with its log tail", "[harness][process]") {
+  TempDir dir("proc");
+  ChildOptions options;
+  options.log_file = dir.path() / "server.log";
+  SECTION("any start-up error") {
+    options.argv = {"bash", "-c", "echo 'FATAL: config is broken' >&2; exit 1"};
+    ChildProcess child(options);
+    CHECK_THROWS_WITH(tenant::test::WaitUntilReady(
+                          child, [] { return false; }, "Demo service", options.log_file, 10s),
+                      Catch::Contains("Demo service exited during start-up (exit code 1)") &&
+                          Catch::Contains("FATAL: config is broken"));
+  }
+  SECTION("port taken: a distinct error type, so setup retries with another port") {
+    options.argv = {"bash", "-c", "echo 'bind: Address already in use' >&2; exit 1"};
+    ChildProcess child(options);
+    CHECK_THROWS_AS(tenant::test::WaitUntilReady(
+                        child, [] { return false; }, "Demo service", options.log_file, 10s),
+                    tenant::test::PortInUseError);
+  }
+  SECTION("never ready: times out and stops the service") {
+    options.argv = {"sleep", "300"};
+    ChildProcess child(options);
+    CHECK_THROWS_WITH(tenant::test::WaitUntilReady(
+                          child, [] { return false; }, "Demo service", options.log_file, 200ms),
+                      Catch::Contains("did not accept connections within 200 ms"));
+    CHECK_FALSE(child.Running());
+  }
 }
