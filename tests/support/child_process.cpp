@@ -13,6 +13,7 @@
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 #include <thread>
 
@@ -165,8 +166,14 @@ ChildProcess::ChildProcess(const ChildOptions& options)
     : stop_signal_(options.stop_signal), stop_grace_(options.stop_grace) {
   if (options.argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
   std::vector<std::string> argv = options.argv;
+  // The inherited environment minus the keys extra_env sets (the first match would win).
+  auto key_of = [](std::string_view entry) { return entry.substr(0, entry.find('=') + 1); };
   std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  for (char** e = environ; *e != nullptr; ++e) {
+    bool overridden = std::any_of(options.extra_env.begin(), options.extra_env.end(),
+                                  [&](const std::string& x) { return key_of(x) == key_of(*e); });
+    if (!overridden) env.emplace_back(*e);
+  }
   env.insert(env.end(), options.extra_env.begin(), options.extra_env.end());
   std::vector<char*> argv_c = CStrings(argv);
   std::vector<char*> env_c = CStrings(env);

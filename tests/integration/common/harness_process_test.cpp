@@ -117,6 +117,20 @@ TEST_CASE("ChildProcess: exit code of a service that exits by itself", "[harness
   CHECK(line == "to-the-log");
 }
 
+TEST_CASE("ChildProcess: extra_env adds and overrides environment variables", "[harness][process]") {
+  TempDir dir("proc");
+  ChildOptions options;
+  options.argv = {"bash", "-c", "echo \"$HOME|$TENANT_HARNESS_EXTRA\""};
+  options.extra_env = {"HOME=/overridden", "TENANT_HARNESS_EXTRA=added"};
+  options.log_file = dir.path() / "log";
+  ChildProcess child(options);
+  REQUIRE(WaitFor([&] { return !child.Running(); }, 5s));
+  CHECK(child.ExitCode() == 0);
+  std::string line;
+  std::getline(std::ifstream(options.log_file), line);
+  CHECK(line == "/overridden|added");
+}
+
 TEST_CASE("ChildProcess: a missing executable fails with exit code 127 and a logged reason", "[harness][process]") {
   ChildOptions options;
   options.argv = {"/nonexistent/tenant-harness-binary"};
