@@ -1,0 +1,152 @@
+#include "operator/database/pg_executor.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <stdexcept>
+
+#include "common/pg/conninfo.hpp"
+#include "common/pg/scram.hpp"
+#include "operator/database/random.hpp"
+
+namespace tenant::database {
+
+// Returns its connection to the pool when the caller is done, unless it broke or was left
+// inside a transaction (then it is closed: a broken connection must never be reused).
+class PgExecutor::Lease {
+ public:
+  Lease(PgExecutor& owner, std::string db, pg::Connection conn)
+      : owner_(&owner), db_(std::move(db)), conn_(std::move(conn)) {}
+  Lease(Lease&& o) noexcept : owner_(o.owner_), db_(std::move(o.db_)), conn_(std::move(o.conn_)) { o.owner_ = nullptr; }
+  Lease& operator=(Lease&&) = delete;
+  ~Lease() {
+    if (owner_ != nullptr && conn_ && conn_->IsOpen() && conn_->TransactionStatus() == PQTRANS_IDLE) {
+      owner_->Release(std::move(db_), std::move(*conn_));
+    }
+  }
+  pg::Connection& operator*() { return *conn_; }
+  pg::Connection* operator->() { return &*conn_; }
+
+ private:
+  PgExecutor* owner_;
+  std::string db_;
+  std::optional<pg::Connection> conn_;
+};
+
+PgExecutor::PgExecutor(ServerConnectionConfig config) : config_(std::move(config)) {
+  if (!config_.ca_pem.empty()) {
+    auto path = std::filesystem::temp_directory_path() / ("tenant-operator-ca-" + RandomToken(9) + ".crt");
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << config_.ca_pem;
+    if (!out) throw std::runtime_error("cannot write CA file " + path.string());
+    ca_file_ = path.string();
+  }
+}
+
+PgExecutor::~PgExecutor() {
+  if (!ca_file_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(ca_file_, ec);
+  }
+}
+
+std::string PgExecutor::Endpoint() const { return config_.host + ":" + std::to_string(config_.port); }
+
+std::string PgExecutor::ConnInfo(std::string_view database) const {
+  pg::ConnInfoBuilder b;
+  b.Host(config_.host)
+      .Port(config_.port)
+      .DbName(database.empty() ? config_.maintenance_db : database)
+      .User(config_.admin_user)
+      .Password(config_.admin_password)
+      .SslMode(config_.ssl_mode)
+      .ApplicationName("tenant-operator");
+  if (!ca_file_.empty()) b.SslRootCert(ca_file_);
+  return b.Build();
+}
+
+std::string PgExecutor::RedactedConnInfo(std::string_view database) const {
+  return pg::RedactConnInfo(ConnInfo(database));
+}
+
+PgExecutor::Lease PgExecutor::Acquire(std::string_view database) {
+  const std::string db = database.empty() ? config_.maintenance_db : std::string(database);
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
+      if (it->first == db) {
+        pg::Connection conn = std::move(it->second);
+        idle_.erase(std::next(it).base());
+        if (conn.IsOpen()) return Lease(*this, db, std::move(conn));
+        break;
+      }
+    }
+  }
+  return Lease(*this, db, pg::Connection::Connect(ConnInfo(db), config_.connect_timeout));
+}
+
+void PgExecutor::Release(std::string database, pg::Connection conn) {
+  std::lock_guard lock(mu_);
+  idle_.emplace_back(std::move(database), std::move(conn));
+  while (idle_.size() > config_.max_idle) idle_.pop_front();
+}
+
+Rows PgExecutor::Query(std::string_view database, const Statement& st) {
+  auto conn = Acquire(database);
+  pg::Result r = conn->Exec(st.sql, st.params);
+  Rows out;
+  for (int c = 0; c < r.columns(); ++c) out.columns.emplace_back(r.ColumnName(c));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::vector<std::optional<std::string>> row;
+    for (int c = 0; c < r.columns(); ++c) row.push_back(r.Optional(i, c));
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+void PgExecutor::Execute(std::string_view database, const Statement& st) {
+  auto conn = Acquire(database);
+  if (st.params.empty()) {
+    // Utility statements (DDL) go through the simple protocol; they carry no values.
+    conn->ExecScript(st.sql);
+  } else {
+    conn->Exec(st.sql, st.params);
+  }
+}
+
+std::string PgExecutor::ScramVerifier(std::string_view role, std::string_view password) {
+  auto conn = Acquire({});
+  return pg::ScramVerifier(*conn, role, password);
+}
+
+migrations::Status PgExecutor::SchemaStatus(std::string_view database) {
+  auto conn = Acquire(database);
+  migrations::Runner runner(*conn, migrations::Embedded());
+  return runner.GetStatus();
+}
+
+MigrationOutcome PgExecutor::Migrate(std::string_view database, std::string_view owner_role, int target,
+                                     bool allow_downgrade) {
+  auto conn = Acquire(database);
+  migrations::RunnerOptions opts;
+  opts.role = std::string(owner_role);
+  opts.allow_downgrade = allow_downgrade;
+  opts.lock_timeout = std::chrono::seconds(30);
+  migrations::Runner runner(*conn, migrations::Embedded(), opts);
+  migrations::RunReport report;
+  try {
+    report = runner.MigrateTo(target);
+  } catch (...) {
+    // The pooled connection must be the admin again whatever the runner left behind.
+    try {
+      if (conn->IsOpen() && conn->TransactionStatus() == PQTRANS_IDLE) conn->ExecScript("RESET ROLE");
+    } catch (...) {
+    }
+    throw;
+  }
+  conn->ExecScript("RESET ROLE");
+  return MigrationOutcome{report.from_version, report.to_version, static_cast<int>(report.steps.size())};
+}
+
+}  // namespace tenant::database

@@ -1,0 +1,115 @@
+// The pure SQL builders: exact text, quoted identifiers, bound values, and no plain
+// password anywhere.
+#include <catch2/catch.hpp>
+
+#include "operator/database/random.hpp"
+#include "operator/database/statements.hpp"
+
+using namespace tenant::database;
+
+namespace {
+const TenantNames kAcme = TenantNames::For("acme");
+
+std::vector<std::string> Values(const Statement& st) {
+  std::vector<std::string> out;
+  for (const auto& p : st.params) out.push_back(p.is_null() ? "<null>" : p.value());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("TenantNames", "[database]") {
+  CHECK(kAcme.database == "erp_tenant_acme");
+  CHECK(kAcme.owner_role == "erp_tenant_acme_owner");
+  CHECK(kAcme.login_a == "erp_tenant_acme_a");
+  CHECK(kAcme.login_b == "erp_tenant_acme_b");
+}
+
+TEST_CASE("Role statements quote identifiers and carry only verifiers", "[database]") {
+  CHECK(CreateOwnerRole(kAcme).sql ==
+        R"(CREATE ROLE "erp_tenant_acme_owner" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION)");
+  auto login = CreateLoginRole(kAcme, kAcme.login_a, "SCRAM-SHA-256$4096:c2FsdA==$x:y");
+  CHECK(login.sql ==
+        R"(CREATE ROLE "erp_tenant_acme_a" LOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION IN ROLE "erp_tenant_acme_owner" PASSWORD 'SCRAM-SHA-256$4096:c2FsdA==$x:y')");
+  CHECK(login.params.empty());
+  CHECK(CreateLoginRole(kAcme, kAcme.login_b, "").sql.find("PASSWORD") == std::string::npos);
+  CHECK(GrantOwnerTo(kAcme, kAcme.login_b).sql == R"(GRANT "erp_tenant_acme_owner" TO "erp_tenant_acme_b")");
+  CHECK(SetPassword(kAcme.login_a, "SCRAM-SHA-256$v").sql == R"(ALTER ROLE "erp_tenant_acme_a" PASSWORD 'SCRAM-SHA-256$v')");
+  CHECK(RemovePassword(kAcme.login_b).sql == R"(ALTER ROLE "erp_tenant_acme_b" PASSWORD NULL)");
+  auto term = TerminateRoleSessions(kAcme.login_b);
+  CHECK(term.sql ==
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1 AND pid <> pg_backend_pid()");
+  CHECK(Values(term) == std::vector<std::string>{"erp_tenant_acme_b"});
+}
+
+TEST_CASE("Hostile identifiers stay identifiers", "[database]") {
+  // tenantId is validated, but the builders must be safe on their own.
+  TenantNames evil{"db\"; DROP DATABASE x; --", "o\"wner", "a", "b"};
+  CHECK(CreateOwnerRole(evil).sql.rfind(R"(CREATE ROLE "o""wner" NOLOGIN)", 0) == 0);
+  CHECK(CreateDatabase(evil, 5).sql.find(R"("db""; DROP DATABASE x; --")") != std::string::npos);
+  CHECK(SetPassword("r", "it's").sql == R"(ALTER ROLE "r" PASSWORD 'it''s')");
+}
+
+TEST_CASE("Database statements", "[database]") {
+  CHECK(CreateDatabase(kAcme, 50).sql ==
+        R"(CREATE DATABASE "erp_tenant_acme" OWNER "erp_tenant_acme_owner" ENCODING 'UTF8' TEMPLATE template0 CONNECTION LIMIT 50)");
+  CHECK(SetConnectionLimit(kAcme, 7).sql == R"(ALTER DATABASE "erp_tenant_acme" CONNECTION LIMIT 7)");
+  CHECK(RevokeDatabaseFromPublic(kAcme).sql == R"(REVOKE ALL ON DATABASE "erp_tenant_acme" FROM PUBLIC)");
+  CHECK(AlterPublicSchemaOwner(kAcme).sql == R"(ALTER SCHEMA public OWNER TO "erp_tenant_acme_owner")");
+  CHECK(RevokePublicSchemaFromPublic().sql == "REVOKE ALL ON SCHEMA public FROM PUBLIC");
+  const std::string comment = ManagedComment("erp", "acme", "uid-1");
+  CHECK(comment == "tenant-operator: tenant=erp/acme uid=uid-1");
+  CHECK(CommentOnDatabase(kAcme, comment).sql ==
+        R"(COMMENT ON DATABASE "erp_tenant_acme" IS 'tenant-operator: tenant=erp/acme uid=uid-1')");
+  CHECK(OrphanedComment("erp", "acme", "uid-1", "2026-11-29T04:00:00Z") ==
+        "tenant-operator: orphaned tenant=erp/acme uid=uid-1 deleted=2026-11-29T04:00:00Z");
+}
+
+TEST_CASE("Reads bind their values", "[database]") {
+  auto roles = SelectRoles(kAcme);
+  CHECK(Values(roles) == std::vector<std::string>{"erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b",
+                                                  "erp_tenant_acme_owner"});
+  CHECK(roles.sql.find("erp_tenant") == std::string::npos);
+  auto db = SelectDatabase(kAcme);
+  CHECK(Values(db) == std::vector<std::string>{"erp_tenant_acme"});
+  CHECK(db.sql.find("erp_tenant") == std::string::npos);
+}
+
+TEST_CASE("Deletion statements cover only what still exists, in a safe order", "[database]") {
+  auto all = DropTenantStatements(kAcme, true, {kAcme.owner_role, kAcme.login_a, kAcme.login_b});
+  std::vector<std::string> sql;
+  for (const auto& s : all) sql.push_back(s.sql);
+  CHECK(sql == std::vector<std::string>{
+                   R"(REVOKE CONNECT ON DATABASE "erp_tenant_acme" FROM PUBLIC, "erp_tenant_acme_owner")",
+                   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                   R"(DROP DATABASE IF EXISTS "erp_tenant_acme" WITH (FORCE))",
+                   R"(REASSIGN OWNED BY "erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b" TO CURRENT_USER)",
+                   R"(DROP OWNED BY "erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b")",
+                   R"(DROP ROLE IF EXISTS "erp_tenant_acme_a")",
+                   R"(DROP ROLE IF EXISTS "erp_tenant_acme_b")",
+                   R"(DROP ROLE IF EXISTS "erp_tenant_acme_owner")",
+               });
+  CHECK(Values(all[1]) == std::vector<std::string>{"erp_tenant_acme"});
+  // A retry after the database is gone and role _a was dropped.
+  auto rest = DropTenantStatements(kAcme, false, {kAcme.owner_role, kAcme.login_b});
+  REQUIRE(rest.size() == 4);
+  CHECK(rest[0].sql == R"(REASSIGN OWNED BY "erp_tenant_acme_owner", "erp_tenant_acme_b" TO CURRENT_USER)");
+  CHECK(rest[3].sql == R"(DROP ROLE IF EXISTS "erp_tenant_acme_owner")");
+  CHECK(DropTenantStatements(kAcme, false, {}).empty());
+}
+
+TEST_CASE("First admin seeding is a no-op once users exist", "[database]") {
+  auto st = InsertFirstAdmin("admin", "$2b$12$hash");
+  CHECK(st.sql.find("WHERE NOT EXISTS (SELECT 1 FROM \"users\")") != std::string::npos);
+  CHECK(Values(st) == std::vector<std::string>{"admin", "$2b$12$hash"});
+}
+
+TEST_CASE("Random tokens are long, URL-safe and distinct", "[database]") {
+  auto a = GeneratePassword();
+  auto b = GeneratePassword();
+  CHECK(a.size() == 43);
+  CHECK(a != b);
+  CHECK(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == std::string::npos);
+  CHECK(RandomToken(1).size() == 2);
+  CHECK(RandomToken(2).size() == 3);
+  CHECK(GenerateJwtSigningKey().size() == 64);
+}
