@@ -1,0 +1,220 @@
+#include "operator/kube/informer.hpp"
+
+#include <condition_variable>
+#include <random>
+#include <unordered_map>
+
+#include "common/log/log.hpp"
+
+namespace tenant::kube {
+namespace {
+
+std::string RvOf(const Json& obj) {
+  auto m = obj.find("metadata");
+  if (m == obj.end() || !m->is_object()) return {};
+  return m->value("resourceVersion", "");
+}
+
+}  // namespace
+
+Informer::Informer(std::shared_ptr<Client> client, Resource resource, std::string ns, std::string label_selector,
+                   InformerOptions options)
+    : client_(std::move(client)),
+      resource_(std::move(resource)),
+      ns_(resource_.namespaced ? std::move(ns) : std::string()),
+      selector_(std::move(label_selector)),
+      opts_(options) {}
+
+Informer::~Informer() { Stop(); }
+
+void Informer::AddHandlers(InformerHandlers h) { handlers_.push_back(std::move(h)); }
+
+void Informer::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token st) { Run(st); });
+}
+
+void Informer::Stop() {
+  if (!thread_.joinable()) return;
+  thread_.request_stop();
+  thread_.join();
+}
+
+bool Informer::WaitForSync(std::stop_token stop, std::chrono::milliseconds timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!store_->HasSynced()) {
+    if (stop.stop_requested() || std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+std::string Informer::last_resource_version() const {
+  std::lock_guard lock(rv_mu_);
+  return rv_;
+}
+
+void Informer::SetRv(std::string rv) {
+  if (rv.empty()) return;
+  std::lock_guard lock(rv_mu_);
+  rv_ = std::move(rv);
+}
+
+bool Informer::Sleep(std::stop_token stop, std::chrono::milliseconds d) {
+  std::mutex m;
+  std::condition_variable_any cv;
+  std::unique_lock lock(m);
+  return !cv.wait_for(lock, stop, d, [] { return false; }) && !stop.stop_requested();
+}
+
+void Informer::Dispatch(const std::function<void(const InformerHandlers&)>& f) {
+  for (const auto& h : handlers_) {
+    try {
+      f(h);
+    } catch (const std::exception& e) {
+      log::Error("Informer handler failed", {{"resource", resource_.String()}, {"error", e.what()}});
+    }
+  }
+}
+
+std::vector<ObjectPtr> Informer::ListAll(std::stop_token stop, const std::string& rv) {
+  std::vector<ObjectPtr> objects;
+  ListOptions lo;
+  lo.label_selector = selector_;
+  lo.limit = opts_.page_size;
+  lo.resource_version = rv;
+  std::string list_rv;
+  for (;;) {
+    if (stop.stop_requested()) throw TransportError("stopped");
+    Json page;
+    try {
+      page = client_->List(resource_, ns_, lo);
+    } catch (const GoneError&) {
+      if (lo.continue_token.empty()) throw;
+      // The continue token expired mid-list: start the whole list over, consistently.
+      log::Info("List continue token expired; restarting list", {{"resource", resource_.String()}});
+      objects.clear();
+      lo.continue_token.clear();
+      lo.resource_version = "";
+      continue;
+    }
+    const std::string kind = resource_.kind;
+    const std::string api_version = resource_.ApiVersion();
+    if (auto items = page.find("items"); items != page.end() && items->is_array()) {
+      for (auto& item : *items) {
+        // List items carry no apiVersion/kind; fill them so cached objects are complete.
+        if (!item.contains("kind")) item["kind"] = kind;
+        if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
+        objects.push_back(std::make_shared<const Json>(std::move(item)));
+      }
+    }
+    const auto& meta = page.value("metadata", Json::object());
+    list_rv = meta.value("resourceVersion", "");
+    std::string cont = meta.value("continue", "");
+    if (cont.empty()) break;
+    lo.continue_token = std::move(cont);
+    lo.resource_version.reset();  // the continue token pins the version
+  }
+  SetRv(list_rv);
+  return objects;
+}
+
+void Informer::Relist(std::stop_token stop, bool after_gone) {
+  std::vector<ObjectPtr> objects;
+  if (!after_gone) {
+    objects = ListAll(stop, "0");
+  } else {
+    std::string rv = last_resource_version();
+    try {
+      objects = ListAll(stop, rv);
+    } catch (const GoneError&) {
+      log::Info("Relist at last resourceVersion expired; consistent list", {{"resource", resource_.String()}});
+      objects = ListAll(stop, "");
+    }
+  }
+  // Diff against the cache so handlers see adds, real updates and deletions that happened
+  // while we were not watching.
+  std::unordered_map<std::string, ObjectPtr> before;
+  for (auto& o : store_->List()) before.emplace(ObjectKey(*o), o);
+  auto gone = store_->Replace(objects);
+  for (const auto& o : objects) {
+    auto it = before.find(ObjectKey(*o));
+    if (it == before.end()) {
+      Dispatch([&](const InformerHandlers& h) { if (h.on_add) h.on_add(o); });
+    } else if (RvOf(*it->second) != RvOf(*o)) {
+      Dispatch([&](const InformerHandlers& h) { if (h.on_update) h.on_update(it->second, o); });
+    }
+  }
+  for (const auto& o : gone) {
+    Dispatch([&](const InformerHandlers& h) { if (h.on_delete) h.on_delete(o); });
+  }
+  lists_.fetch_add(1);
+  store_->MarkSynced();
+  log::Debug("Listed", {{"resource", resource_.String()}, {"count", objects.size()},
+                        {"resourceVersion", last_resource_version()}});
+}
+
+void Informer::WatchOnce(std::stop_token stop) {
+  static thread_local std::mt19937 gen(std::random_device{}());
+  WatchOptions wo;
+  wo.label_selector = selector_;
+  wo.resource_version = last_resource_version();
+  wo.allow_bookmarks = true;
+  wo.timeout_seconds =
+      std::uniform_int_distribution<int>(opts_.watch_timeout_min_seconds, opts_.watch_timeout_max_seconds)(gen);
+  watches_.fetch_add(1);
+  client_->Watch(resource_, ns_, wo, [&](WatchEvent&& ev) {
+    if (ev.type == "ERROR") {
+      ThrowStatus(ParseStatus(ev.object.value("code", 500), ev.object.dump()));
+    }
+    std::string rv = RvOf(ev.object);
+    if (ev.type == "BOOKMARK") {
+      SetRv(std::move(rv));
+      return true;
+    }
+    if (!ev.object.contains("kind")) ev.object["kind"] = resource_.kind;
+    if (!ev.object.contains("apiVersion")) ev.object["apiVersion"] = resource_.ApiVersion();
+    auto obj = std::make_shared<const Json>(std::move(ev.object));
+    if (ev.type == "ADDED" || ev.type == "MODIFIED") {
+      auto old = store_->Upsert(obj);
+      if (old) Dispatch([&](const InformerHandlers& h) { if (h.on_update) h.on_update(old, obj); });
+      else Dispatch([&](const InformerHandlers& h) { if (h.on_add) h.on_add(obj); });
+    } else if (ev.type == "DELETED") {
+      auto old = store_->Remove(ObjectKey(*obj));
+      Dispatch([&](const InformerHandlers& h) { if (h.on_delete) h.on_delete(obj); });
+    }
+    SetRv(std::move(rv));
+    events_.fetch_add(1);
+    return true;
+  }, stop);
+}
+
+void Informer::Run(std::stop_token stop) {
+  Backoff backoff(opts_.backoff);
+  bool need_list = true;
+  bool after_gone = false;
+  while (!stop.stop_requested()) {
+    try {
+      if (need_list) {
+        Relist(stop, after_gone);
+        need_list = false;
+        after_gone = false;
+      }
+      WatchOnce(stop);  // returns when the server closes the watch: resume, do not relist
+      continue;
+    } catch (const GoneError& e) {
+      log::Info("Watch expired; relisting", {{"resource", resource_.String()}, {"error", e.what()}});
+      need_list = true;
+      after_gone = true;
+      continue;  // relist at once: the gap is what matters; a failing relist backs off below
+    } catch (const TooManyRequestsError& e) {
+      log::Info("API server throttled the informer; backing off", {{"resource", resource_.String()}});
+    } catch (const std::exception& e) {
+      if (stop.stop_requested()) break;
+      log::Warn("List/watch failed", {{"resource", resource_.String()}, {"error", e.what()}});
+    }
+    if (!Sleep(stop, backoff.Next(std::chrono::steady_clock::now()))) break;
+  }
+}
+
+}  // namespace tenant::kube

@@ -1,0 +1,153 @@
+#include "operator/kube/store.hpp"
+
+namespace tenant::kube {
+namespace {
+
+const nlohmann::json& Meta(const nlohmann::json& obj) {
+  static const nlohmann::json kEmpty = nlohmann::json::object();
+  auto it = obj.find("metadata");
+  return (it != obj.end() && it->is_object()) ? *it : kEmpty;
+}
+
+std::vector<std::string> OwnerUids(const nlohmann::json& obj) {
+  std::vector<std::string> uids;
+  const auto& m = Meta(obj);
+  if (auto refs = m.find("ownerReferences"); refs != m.end() && refs->is_array()) {
+    for (const auto& r : *refs) {
+      if (r.is_object() && r.contains("uid") && r["uid"].is_string()) uids.push_back(r["uid"].get<std::string>());
+    }
+  }
+  return uids;
+}
+
+}  // namespace
+
+std::string MakeKey(std::string_view ns, std::string_view name) {
+  if (ns.empty()) return std::string(name);
+  std::string k(ns);
+  k += "/";
+  k += name;
+  return k;
+}
+
+std::string ObjectKey(const nlohmann::json& obj) {
+  const auto& m = Meta(obj);
+  return MakeKey(m.value("namespace", ""), m.value("name", ""));
+}
+
+std::pair<std::string, std::string> SplitKey(std::string_view key) {
+  auto slash = key.find('/');
+  if (slash == std::string_view::npos) return {"", std::string(key)};
+  return {std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))};
+}
+
+void Store::IndexLocked(const std::string& key, const nlohmann::json& obj) {
+  for (auto& uid : OwnerUids(obj)) by_owner_[uid].insert(key);
+}
+
+void Store::UnindexLocked(const std::string& key, const nlohmann::json& obj) {
+  for (auto& uid : OwnerUids(obj)) {
+    auto it = by_owner_.find(uid);
+    if (it == by_owner_.end()) continue;
+    it->second.erase(key);
+    if (it->second.empty()) by_owner_.erase(it);
+  }
+}
+
+ObjectPtr Store::Upsert(ObjectPtr obj) {
+  auto key = ObjectKey(*obj);
+  std::unique_lock lock(mu_);
+  ObjectPtr old;
+  if (auto it = items_.find(key); it != items_.end()) {
+    old = it->second;
+    UnindexLocked(key, *old);
+    it->second = obj;
+  } else {
+    items_.emplace(key, obj);
+  }
+  IndexLocked(key, *obj);
+  return old;
+}
+
+ObjectPtr Store::Remove(std::string_view key) {
+  std::unique_lock lock(mu_);
+  auto it = items_.find(key);
+  if (it == items_.end()) return nullptr;
+  ObjectPtr old = it->second;
+  UnindexLocked(it->first, *old);
+  items_.erase(it);
+  return old;
+}
+
+std::vector<ObjectPtr> Store::Replace(std::vector<ObjectPtr> objects) {
+  std::map<std::string, ObjectPtr, std::less<>> fresh;
+  for (auto& o : objects) fresh[ObjectKey(*o)] = std::move(o);
+  std::unique_lock lock(mu_);
+  std::vector<ObjectPtr> gone;
+  for (auto& [k, v] : items_) {
+    if (!fresh.count(k)) gone.push_back(v);
+  }
+  items_ = std::move(fresh);
+  by_owner_.clear();
+  for (auto& [k, v] : items_) IndexLocked(k, *v);
+  return gone;
+}
+
+void Store::MarkSynced() {
+  std::unique_lock lock(mu_);
+  synced_ = true;
+}
+
+std::size_t Store::Size() const {
+  std::shared_lock lock(mu_);
+  return items_.size();
+}
+
+ObjectPtr Store::Get(std::string_view key) const {
+  std::shared_lock lock(mu_);
+  auto it = items_.find(key);
+  return it == items_.end() ? nullptr : it->second;
+}
+
+std::vector<ObjectPtr> Store::List(std::string_view ns, const LabelSelector& selector) const {
+  std::shared_lock lock(mu_);
+  std::vector<ObjectPtr> out;
+  if (!ns.empty()) {
+    // Keys sort by namespace first, so one namespace is a contiguous range.
+    std::string prefix = std::string(ns) + "/";
+    for (auto it = items_.lower_bound(prefix); it != items_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      if (selector.Matches(*it->second)) out.push_back(it->second);
+    }
+    return out;
+  }
+  for (const auto& [k, v] : items_) {
+    if (selector.Matches(*v)) out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<ObjectPtr> Store::ByOwnerUid(std::string_view uid) const {
+  std::shared_lock lock(mu_);
+  std::vector<ObjectPtr> out;
+  auto it = by_owner_.find(std::string(uid));
+  if (it == by_owner_.end()) return out;
+  for (const auto& key : it->second) {
+    if (auto o = items_.find(key); o != items_.end()) out.push_back(o->second);
+  }
+  return out;
+}
+
+std::vector<std::string> Store::Keys() const {
+  std::shared_lock lock(mu_);
+  std::vector<std::string> keys;
+  keys.reserve(items_.size());
+  for (const auto& [k, v] : items_) keys.push_back(k);
+  return keys;
+}
+
+bool Store::HasSynced() const {
+  std::shared_lock lock(mu_);
+  return synced_;
+}
+
+}  // namespace tenant::kube
