@@ -7,6 +7,8 @@
 #   cluster.sh down DIR
 #   cluster.sh restart-apiserver DIR | stop-apiserver DIR | start-apiserver DIR
 #   cluster.sh restart-etcd DIR | stop-etcd DIR | start-etcd DIR
+#   cluster.sh stop DIR COMPONENT | start DIR COMPONENT   (etcd kube-apiserver
+#              kube-controller-manager kube-scheduler kwok)
 #   cluster.sh compact-etcd DIR            (compacts etcd to its current revision; prints it)
 #   cluster.sh mint-kubeconfig DIR NAMESPACE SERVICEACCOUNT OUT [DURATION]
 #   cluster.sh status DIR
@@ -26,7 +28,7 @@ pod_cidr=10.244.0.0/16
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 log() { echo "cluster.sh: $*" >&2; }
-usage() { sed -n '2,17p' "$self" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,19p' "$self" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 # ---------------------------------------------------------------------------- state dir
 set_dir() {
@@ -504,6 +506,9 @@ case $cmd in
   stop-etcd) cmd_stop "${1:-}" etcd ;;
   start-etcd) cmd_start "${1:-}" etcd ;;
   restart-etcd) cmd_restart "${1:-}" etcd ;;
+  stop | start)
+    [[ " ${components[*]} " == *" ${2:-} "* ]] || die "unknown component '${2:-}' (${components[*]})"
+    "cmd_$cmd" "${1:-}" "$2" ;;
   compact-etcd) cmd_compact_etcd "${1:-}" ;;
   mint-kubeconfig) cmd_mint_kubeconfig "$@" ;;
   status) cmd_status "${1:-}" ;;
