@@ -1,20 +1,10 @@
-#include <cstring>
-#include <iostream>
+// tenant-api entry point: subcommands live in runtime/app/commands.cpp.
+#include <string>
+#include <vector>
+
+#include "runtime/app/commands.hpp"
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--version") == 0) {
-      std::cout << "tenant-api " << TENANT_VERSION << "\n";
-      return 0;
-    }
-    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::cout << "Usage: tenant-api [--help] [--version]\n"
-                   "Serves one tenant's ERP REST API.\n";
-      return 0;
-    }
-    std::cerr << "tenant-api: unknown argument " << argv[i] << " (see --help)\n";
-    return 2;
-  }
-  std::cerr << "tenant-api: the server is not built yet; see --help\n";
-  return 1;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return tenant::api::app::Main(args);
 }

@@ -1,0 +1,232 @@
+#include "runtime/app/commands.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <iostream>
+
+#include "common/log/log.hpp"
+#include "common/migrations/runner.hpp"
+#include "common/pg/connection.hpp"
+#include "runtime/app/app.hpp"
+#include "runtime/config/config.hpp"
+#include "runtime/handlers/routes.hpp"
+
+namespace tenant::api::app {
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: tenant-api <command> [options]
+
+Serves one tenant's ERP REST API, configured by environment variables.
+
+Commands:
+  serve                     run the HTTP server (default when no command is given)
+  migrate up [<version>]    apply migrations up to <version> (default: latest)
+  migrate down <version>    revert migrations down to <version> (0 = empty schema)
+  migrate status            list migrations and their state
+  check-config              validate the environment and print a redacted summary
+  create-user               create a user: --username NAME --role admin|manager|clerk,
+                            password read from stdin (first line)
+  --version                 print the version
+
+Run `tenant-api <command> --help` for details.
+)";
+
+bool WantsHelp(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--help" || a == "-h") return true;
+  }
+  return false;
+}
+
+// Loads the configuration; on problems prints every one of them and returns nullopt.
+std::optional<config::Config> LoadConfigOrReport() {
+  auto result = config::Load(config::ProcessEnvironment());
+  if (!result.ok()) {
+    std::cerr << "tenant-api: invalid configuration (" << result.errors.size() << " problem"
+              << (result.errors.size() == 1 ? "" : "s") << "):\n";
+    for (const auto& e : result.errors) std::cerr << "  - " << e << "\n";
+    return std::nullopt;
+  }
+  return result.config;
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& args) {
+  if (args.empty()) return RunServe({});
+  const std::string& cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (cmd == "--version") {
+    std::cout << "tenant-api " << TENANT_VERSION << "\n";
+    return 0;
+  }
+  if (cmd == "serve") return RunServe(rest);
+  if (cmd == "migrate") return RunMigrate(rest);
+  if (cmd == "check-config") return RunCheckConfig(rest);
+  if (cmd == "create-user") return RunCreateUser(rest);
+  std::cerr << "tenant-api: unknown command \"" << cmd << "\"\n\n" << kUsage;
+  return 2;
+}
+
+int RunServe(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << "Usage: tenant-api serve\n\nRuns the HTTP server until SIGTERM/SIGINT, then drains:\n"
+                 "readiness turns 503, no new connections, in-flight requests get\n"
+                 "SHUTDOWN_GRACE_SECONDS to finish, exit 0.\n\n"
+              << config::HelpText();
+    return 0;
+  }
+  if (!args.empty()) {
+    std::cerr << "tenant-api serve: unexpected argument \"" << args[0] << "\"\n";
+    return 2;
+  }
+  auto cfg = LoadConfigOrReport();
+  if (!cfg) return 2;
+  log::Configure("tenant-api", cfg->log_level);
+
+  // Block the shutdown signals in every thread (threads inherit the mask) and take them
+  // synchronously below with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  try {
+    log::Info("Starting", {{"config", cfg->Describe()}});
+    App app(*cfg, [](server::Router& r, AppContext& ctx) { handlers::RegisterApiRoutes(r, ctx); });
+    app.Start();
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::Info("Signal received", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    app.Shutdown();
+    log::Flush();
+    return 0;
+  } catch (const std::exception& e) {
+    log::Error("Server failed", {{"error", log::RedactSecrets(e.what(), {cfg->jwt_signing_key})}});
+    log::Flush();
+    return 1;
+  }
+}
+
+int RunCheckConfig(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << "Usage: tenant-api check-config\n\nValidates the environment (every problem is listed; exit 2 when\n"
+                 "invalid) and prints a summary with secrets redacted.\n\n"
+              << config::HelpText();
+    return 0;
+  }
+  auto cfg = LoadConfigOrReport();
+  if (!cfg) return 2;
+  std::cout << "configuration OK: " << cfg->Describe() << "\n";
+  return 0;
+}
+
+int RunMigrate(const std::vector<std::string>& args) {
+  if (args.empty() || WantsHelp(args)) {
+    std::cout << "Usage: tenant-api migrate up [<version>] | down <version> | status\n\n"
+                 "Applies the migrations embedded in this binary to DATABASE_URL, one transaction each,\n"
+                 "under pg_advisory_lock. `down` is explicit permission to revert.\n";
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& sub = args[0];
+  std::optional<int> version;
+  if (args.size() > 1) {
+    try {
+      std::size_t used = 0;
+      version = std::stoi(args[1], &used);
+      if (used != args[1].size() || *version < 0) throw std::invalid_argument("bad");
+    } catch (const std::exception&) {
+      std::cerr << "tenant-api migrate: version must be a non-negative integer\n";
+      return 2;
+    }
+  }
+  if ((sub == "down" && !version) || (sub == "status" && args.size() > 1) ||
+      (sub != "up" && sub != "down" && sub != "status") || args.size() > 2) {
+    std::cerr << "tenant-api migrate: expected up [<version>] | down <version> | status\n";
+    return 2;
+  }
+  auto cfg = LoadConfigOrReport();
+  if (!cfg) return 2;
+  log::Configure("tenant-api", cfg->log_level);
+  try {
+    auto conn = pg::Connection::Connect(cfg->DatabaseConnInfo());
+    migrations::RunnerOptions options;
+    options.allow_downgrade = sub == "down";
+    migrations::Runner runner(conn, migrations::Embedded(), options);
+    if (sub == "status") {
+      auto st = runner.GetStatus();
+      std::cout << "current " << st.current_version << ", latest " << st.latest_version << "\n";
+      for (const auto& m : st.migrations) {
+        std::cout << "  " << m.version << "  " << m.name << "  " << migrations::StateName(m.state)
+                  << (m.applied_at.empty() ? "" : "  " + m.applied_at) << "\n";
+      }
+      return st.has_mismatch() || st.has_unknown() ? 1 : 0;
+    }
+    auto report = sub == "up" ? runner.Up(version) : runner.Down(*version);
+    for (const auto& s : report.steps) {
+      std::cout << (s.direction == migrations::Direction::kUp ? "applied " : "reverted ") << s.version << " "
+                << s.name << " (" << s.duration_ms << " ms)\n";
+    }
+    std::cout << "schema version " << report.from_version << " -> " << report.to_version << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "tenant-api migrate: " << log::RedactUrl(e.what()) << "\n";
+    return 1;
+  }
+}
+
+int RunCreateUser(const std::vector<std::string>& args) {
+  if (WantsHelp(args)) {
+    std::cout << "Usage: tenant-api create-user --username NAME --role admin|manager|clerk\n\n"
+                 "Reads the password from the first line of stdin (never from the command line,\n"
+                 "where other users could see it) and creates the user with a bcrypt hash.\n";
+    return 0;
+  }
+  std::string username, role;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "--username" || args[i] == "--role") && i + 1 < args.size()) {
+      (args[i] == "--username" ? username : role) = args[i + 1];
+      ++i;
+    } else {
+      std::cerr << "tenant-api create-user: unexpected argument \"" << args[i] << "\"\n";
+      return 2;
+    }
+  }
+  if (username.empty() || role.empty()) {
+    std::cerr << "tenant-api create-user: --username and --role are required\n";
+    return 2;
+  }
+  std::string password;
+  if (isatty(STDIN_FILENO)) std::cerr << "Password: ";
+  std::getline(std::cin, password);
+  if (password.empty()) {
+    std::cerr << "tenant-api create-user: empty password on stdin\n";
+    return 2;
+  }
+  auto cfg = LoadConfigOrReport();
+  if (!cfg) return 2;
+  log::Configure("tenant-api", cfg->log_level);
+  try {
+    metrics::Registry registry;
+    openapi::Document doc("tenant-api", TENANT_VERSION);
+    ratelimit::RateLimiter limiter(cfg->rate_limit, nullptr, registry);
+    AppContext ctx{*cfg, registry, limiter, doc, {}, {}, {}};
+    handlers::CreateUser(ctx, username, password, role);
+    std::cout << "created user " << username << " (" << role << ")\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "tenant-api create-user: " << log::RedactSecrets(e.what(), {password}) << "\n";
+    return 1;
+  }
+}
+
+}  // namespace tenant::api::app

@@ -1,0 +1,180 @@
+#include "runtime/server/pipeline.hpp"
+
+#include <algorithm>
+
+#include "common/log/log.hpp"
+#include "runtime/server/problem.hpp"
+
+namespace tenant::api::server {
+
+Pipeline::Pipeline(const Router& router, PipelineOptions options, ratelimit::RateLimiter* limiter,
+                   HttpMetrics* metrics)
+    : router_(router),
+      options_(std::move(options)),
+      cors_(options_.cors_origins),
+      limiter_(limiter),
+      metrics_(metrics) {}
+
+const Route* Pipeline::Prepare(Request& req, Router::Match& match) const {
+  req.request_id = RequestIdFor(req);
+  match = router_.Find(req.method, req.path);
+  req.route = match.route ? match.route->path_template : "unmatched";
+  if (match.route) req.path_params = match.params;
+  auto timeout = options_.request_timeout;
+  if (match.route && match.route->options.timeout_ms > 0) {
+    timeout = std::chrono::milliseconds(match.route->options.timeout_ms);
+  }
+  req.deadline = std::chrono::steady_clock::now() + timeout;
+  return match.route;
+}
+
+Response Pipeline::Handle(Request& req) const {
+  Router::Match match;
+  Prepare(req, match);
+  return Execute(req, match);
+}
+
+Response Pipeline::Run(Request& req, const Router::Match& match,
+                       std::vector<std::pair<std::string, std::string>>& extra_headers) const {
+  if (CorsPolicy::IsPreflight(req)) {
+    std::vector<std::string> methods;
+    if (match.route) {
+      // The path exists; collect every method registered for it.
+      for (const auto& r : router_.routes()) {
+        if (r->path_template == match.route->path_template) methods.push_back(r->method);
+      }
+    } else {
+      methods = match.allowed_methods;
+    }
+    return cors_.Preflight(req, methods);
+  }
+  if (!match.route) {
+    if (!match.allowed_methods.empty()) {
+      std::string allow;
+      for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+      if (req.method == "OPTIONS") {
+        Response r = Response::NoContent();
+        r.SetHeader("Allow", allow + ", OPTIONS");
+        return r;
+      }
+      HttpError e(405, "method_not_allowed", "Method not allowed",
+                  req.method + " is not supported on this resource");
+      e.WithHeader("Allow", allow);
+      throw e;
+    }
+    throw NotFound("No resource at " + req.path);
+  }
+  const Route& route = *match.route;
+  const RouteOptions& opts = route.options;
+
+  // Authentication before rate limiting so the limit is keyed by user; a failed
+  // authentication is still counted against the client IP before the 401 is returned.
+  std::exception_ptr auth_error;
+  if (!opts.anonymous) {
+    try {
+      if (!auth_) throw ServiceUnavailable("Authentication is not configured");
+      req.principal = auth_(req);
+    } catch (...) {
+      auth_error = std::current_exception();
+      req.principal.reset();
+    }
+  }
+  if (limiter_ != nullptr) {
+    if (auto d = limiter_->CheckRequest(opts.rate_class.value_or(RateClass::kRead), req)) {
+      if (!d->allowed) throw ratelimit::RejectionError(*d);
+      ratelimit::AddRateLimitHeaders(*d, extra_headers);
+    }
+  }
+  if (auth_error) std::rethrow_exception(auth_error);
+  if (!opts.roles.empty()) {
+    if (std::find(opts.roles.begin(), opts.roles.end(), req.principal->role) == opts.roles.end()) {
+      throw Forbidden("The role " + req.principal->role + " may not perform this operation");
+    }
+  }
+  if (opts.json_body) {
+    auto ct = req.Header("content-type");
+    std::string_view media = ct ? ct->substr(0, ct->find(';')) : std::string_view{};
+    while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+    if (media.size() != 16 || !std::equal(media.begin(), media.end(), "application/json",
+                                          [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; })) {
+      throw UnsupportedMediaType("Content-Type must be application/json");
+    }
+  }
+  if (req.DeadlineExpired()) throw ServiceUnavailable("The request deadline expired before processing");
+  return route.handler(req);
+}
+
+Response Pipeline::Execute(Request& req, const Router::Match& match) const {
+  std::vector<std::pair<std::string, std::string>> extra;
+  Response res;
+  try {
+    res = Run(req, match, extra);
+  } catch (...) {
+    res = FromException(req, std::current_exception());
+  }
+  for (auto& [k, v] : extra) {
+    if (!res.FindHeader(k)) res.headers.emplace_back(std::move(k), std::move(v));
+  }
+  Finalize(req, res);
+  return res;
+}
+
+Response Pipeline::FromException(const Request& req, std::exception_ptr error) const {
+  std::string internal;
+  Response res;
+  try {
+    std::rethrow_exception(error);
+  } catch (const HttpError& e) {
+    res = ProblemResponse(e, req.request_id, req.path);
+    if (e.status() >= 500) internal = e.what();
+  } catch (const std::exception& e) {
+    res = ProblemResponse(Internal(), req.request_id, req.path);
+    internal = e.what();
+  } catch (...) {
+    res = ProblemResponse(Internal(), req.request_id, req.path);
+    internal = "unknown exception";
+  }
+  if (res.status >= 500) {
+    log::Error("Request failed", {{"request_id", req.request_id}, {"method", req.method},
+                                  {"route", req.route}, {"status", res.status}, {"error", internal}});
+    if (on_server_error_) on_server_error_(req, res, internal);
+  }
+  return res;
+}
+
+void Pipeline::Finalize(const Request& req, Response& res) const {
+  ApplySecurityHeaders(res);
+  res.SetHeader("X-Request-ID", req.request_id);
+  cors_.ApplyToResponse(req, res);
+}
+
+Response Pipeline::Timeout(const Request& req) const {
+  HttpError e = ServiceUnavailable("The request did not complete within its deadline");
+  e.WithHeader("Retry-After", "1");
+  Response res = ProblemResponse(e, req.request_id, req.path);
+  Finalize(req, res);
+  log::Warn("Request deadline expired", {{"request_id", req.request_id}, {"method", req.method},
+                                         {"route", req.route}});
+  if (on_server_error_) on_server_error_(req, res, "request deadline expired");
+  return res;
+}
+
+Response Pipeline::Reject(const Request& req, const HttpError& error) const {
+  Response res = ProblemResponse(error, req.request_id, req.path);
+  Finalize(req, res);
+  return res;
+}
+
+void Pipeline::Record(const Request& req, const Response& res, double seconds) const {
+  if (metrics_ != nullptr) metrics_->RequestFinished(req.method, req.route, res.status, seconds);
+  if (log::Enabled(log::Level::kInfo)) {
+    log::Info("Request", {{"request_id", req.request_id},
+                          {"method", req.method},
+                          {"route", req.route},
+                          {"status", res.status},
+                          {"duration_ms", static_cast<double>(static_cast<long long>(seconds * 1e6)) / 1e3},
+                          {"tenant", options_.tenant}});
+  }
+}
+
+}  // namespace tenant::api::server

@@ -1,0 +1,69 @@
+#pragma once
+// Everything between "a request was read" and "a response is ready", independent of
+// sockets so it is unit-testable and fuzzable: request id -> route match -> CORS preflight
+// -> auth (when required) -> rate limit (user, else IP) -> role check -> JSON content type
+// -> handler -> errors to problem+json -> security/CORS/RateLimit headers. Plus the
+// per-request log line and metrics (Record).
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "runtime/ratelimit/rate_limiter.hpp"
+#include "runtime/server/http_metrics.hpp"
+#include "runtime/server/middleware.hpp"
+#include "runtime/server/router.hpp"
+
+namespace tenant::api::server {
+
+struct PipelineOptions {
+  std::vector<std::string> cors_origins;
+  std::chrono::milliseconds request_timeout{10'000};
+  std::string tenant;  // the `tenant` field of every request log line
+};
+
+// Called for every 5xx and unhandled exception (Sentry). `error` is the internal message
+// (never sent to the client). Must not block.
+using ServerErrorHook = std::function<void(const Request&, const Response&, const std::string& error)>;
+
+class Pipeline {
+ public:
+  Pipeline(const Router& router, PipelineOptions options, ratelimit::RateLimiter* limiter,
+           HttpMetrics* metrics);
+
+  void SetAuthHook(AuthHook hook) { auth_ = std::move(hook); }
+  void SetServerErrorHook(ServerErrorHook hook) { on_server_error_ = std::move(hook); }
+
+  // Phase 1 (I/O thread, cheap, never throws): assigns the request id, matches the route,
+  // sets req.route / path_params / deadline. Returns the route (null when none).
+  const Route* Prepare(Request& req, Router::Match& match) const;
+  // Phase 2 (worker or I/O thread; never throws): the rest, returning the final response.
+  Response Execute(Request& req, const Router::Match& match) const;
+  // Prepare + Execute (tests, fuzzing).
+  Response Handle(Request& req) const;
+
+  // Final response for a request whose deadline expired before its handler finished.
+  Response Timeout(const Request& req) const;
+  // Final response for an error detected while reading (413, 431, 400).
+  Response Reject(const Request& req, const HttpError& error) const;
+
+  // Metrics + one JSON log line. `seconds` from read to response.
+  void Record(const Request& req, const Response& res, double seconds) const;
+  HttpMetrics* metrics() const { return metrics_; }
+
+ private:
+  Response Run(Request& req, const Router::Match& match,
+               std::vector<std::pair<std::string, std::string>>& extra_headers) const;
+  void Finalize(const Request& req, Response& res) const;
+  Response FromException(const Request& req, std::exception_ptr error) const;
+
+  const Router& router_;
+  PipelineOptions options_;
+  CorsPolicy cors_;
+  ratelimit::RateLimiter* limiter_;
+  HttpMetrics* metrics_;
+  AuthHook auth_;
+  ServerErrorHook on_server_error_;
+};
+
+}  // namespace tenant::api::server
