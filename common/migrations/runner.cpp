@@ -186,8 +186,8 @@ std::string_view StateName(State state) {
 
 // ---- runner ---------------------------------------------------------------------------
 
-Runner::Runner(pg::Connection& conn, const MigrationSet& set, RunnerOptions options)
-    : conn_(conn), set_(set), options_(std::move(options)) {}
+Runner::Runner(pg::Connection& conn, MigrationSet set, RunnerOptions options)
+    : conn_(conn), set_(std::move(set)), options_(std::move(options)) {}
 
 Status Runner::GetStatus() {
   RoleGuard role(conn_, options_.role);

@@ -130,7 +130,7 @@ class MigrationFailed : public MigrationError {
 // pg::Error (e.g. ConnectionError) propagates for failures outside migration SQL.
 class Runner {
  public:
-  Runner(pg::Connection& conn, const MigrationSet& set, RunnerOptions options = {});
+  Runner(pg::Connection& conn, MigrationSet set, RunnerOptions options = {});
 
   Status GetStatus();
   // Up to `target` (default: latest). A target below the current version throws
@@ -145,7 +145,7 @@ class Runner {
   RunReport Run(int target, bool allow_downgrade);
 
   pg::Connection& conn_;
-  const MigrationSet& set_;
+  MigrationSet set_;  // a copy (a few kB of SQL): temporaries passed in cannot dangle
   RunnerOptions options_;
 };
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/log/log.hpp"
+
 namespace tenant::pg {
 namespace {
 
@@ -95,8 +97,19 @@ struct BoundParams {
 
 }  // namespace
 
+namespace {
+// Server NOTICE/WARNING messages go to the JSON log (debug) instead of libpq's default of
+// raw lines on stderr, which would break the one-JSON-object-per-line log stream.
+void LogNotice(void* /*arg*/, const char* message) {
+  std::string text = message != nullptr ? message : "";
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  log::Debug("PostgreSQL notice", {{"message", text}});
+}
+}  // namespace
+
 Connection::Connection(std::unique_ptr<PGconn, ConnDeleter> conn)
     : conn_(std::move(conn)), cancel_mu_(std::make_unique<std::mutex>()) {
+  PQsetNoticeProcessor(conn_.get(), &LogNotice, nullptr);
   RefreshCancel();
 }
 
