@@ -10,7 +10,9 @@ the kustomize install (manifests/default) cannot drift apart:
 
 RBAC and policy are found among manifests/**/*.yaml (default/ and samples/ excluded): the
 ClusterRole and Role bound to a ServiceAccount, and the ValidatingAdmissionPolicy and
-binding. Usage: sync.py [--check]   (--check changes nothing, exits 1 when out of sync)
+binding. Usage: sync.py [--check] [--only crds|rbac]
+--check changes nothing and exits 1 when out of sync; --only limits it to the CRDs or to
+the RBAC and policy files.
 """
 import glob
 import os
@@ -91,9 +93,14 @@ def wanted_files():
 
 def main():
     check = "--check" in sys.argv
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     wanted, missing = wanted_files()
+    if only == "crds":
+        wanted, missing = {k: v for k, v in wanted.items() if k.startswith("crds/")}, []
+    elif only == "rbac":
+        wanted = {k: v for k, v in wanted.items() if not k.startswith("crds/")}
     problems = [f"manifests/ does not (yet) define {m}" for m in missing]
-    stale_crds = set(os.listdir(os.path.join(chart, "crds"))) - \
+    stale_crds = set() if only == "rbac" else set(os.listdir(os.path.join(chart, "crds"))) - \
         {os.path.basename(p) for p in wanted if p.startswith("crds/")}
     for name in sorted(stale_crds):
         problems.append(f"crds/{name} is in the chart but not in the repo's crds/")
