@@ -94,10 +94,12 @@ TEST_CASE("ChildProcess: Stop ends the service and everything in its process gro
 }
 
 TEST_CASE("ChildProcess: a service that ignores the stop signal is killed after the grace time", "[harness][process]") {
+  TempDir dir("proc");
   ChildOptions options;
-  options.argv = {"bash", "-c", "trap '' TERM; while true; do sleep 0.1; done"};
+  options.argv = {"bash", "-c", "trap '' TERM; touch trapped; while true; do sleep 0.1; done"};
+  options.working_dir = dir.path();
   ChildProcess child(options);
-  std::this_thread::sleep_for(200ms);  // let bash install its trap
+  REQUIRE(WaitFor([&] { return std::filesystem::exists(dir.path() / "trapped"); }, 5s));
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(child.Stop(SIGTERM, 300ms) == 128 + SIGKILL);
   CHECK(std::chrono::steady_clock::now() - t0 < 5s);
