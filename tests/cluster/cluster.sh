@@ -55,7 +55,8 @@ pid_of() { [[ -f "$run/$1.pid" ]] && cat "$run/$1.pid" || true; }
 is_ours() {
   local pid=$1 state cmdline
   [[ -n $pid && -r /proc/$pid/stat ]] || return 1
-  state=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f1) || return 1
+  state=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [[ -n $state ]] || return 1
   [[ $state != Z ]] || return 1
   # Every component's arguments (and the guardian's) contain "$dir/" or "$dir ".
   cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
@@ -200,6 +201,18 @@ wait_for() { # wait_for SECONDS WHAT COMMAND...
   done
 }
 
+# Like wait_for, but gives up at once when component $1 has exited (bad flag, port taken).
+wait_for_component() { # wait_for_component NAME SECONDS WHAT COMMAND...
+  local name=$1 secs=$2 what=$3 deadline
+  shift 3
+  deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    is_ours "$(pid_of "$name")" || { log "$name exited while waiting for $what"; show_log_tail "$name"; return 1; }
+    ((SECONDS < deadline)) || { log "timed out after ${secs}s waiting for $what"; show_log_tail "$name"; return 1; }
+    sleep 0.2
+  done
+}
+
 etcd_healthy() { curl -fsS --max-time 2 "$ETCD_URL/health" | grep -q '"health":"true"'; }
 apiserver_ready() {
   [[ $(curl -sS --max-time 5 --cacert "$pki/ca.crt" --cert "$pki/admin.crt" --key "$pki/admin.key" \
@@ -220,10 +233,8 @@ show_log_tail() {
   tail -n 25 "$f" >&2
 }
 
-wait_etcd() { wait_for 30 "etcd health at $ETCD_URL" etcd_healthy || { show_log_tail etcd; return 1; }; }
-wait_apiserver() {
-  wait_for 90 "kube-apiserver /readyz at $APISERVER_URL" apiserver_ready || { show_log_tail kube-apiserver; return 1; }
-}
+wait_etcd() { wait_for_component etcd 30 "etcd health at $ETCD_URL" etcd_healthy; }
+wait_apiserver() { wait_for_component kube-apiserver 90 "kube-apiserver /readyz at $APISERVER_URL" apiserver_ready; }
 
 # ---------------------------------------------------------------------------- up
 write_component_args() {
@@ -305,19 +316,52 @@ any_running() {
   return 1
 }
 
+# Ports are chosen free but not reserved, so another process can take one before the
+# component binds it. An attempt that fails with "address already in use" tears down and
+# exits 75; `up` then retries with new ports.
 cmd_up() {
+  local d=${1:-} args=() owner="" attempt rc
+  [[ -n $d ]] || usage
+  shift
+  while (($#)); do
+    case $1 in
+      --owner-pid) owner=${2:?--owner-pid needs a PID}; shift 2 ;;
+      --apiserver-arg) args+=(--apiserver-arg "${2:?--apiserver-arg needs a value}"); shift 2 ;;
+      --apiserver-arg=*) args+=(--apiserver-arg "${1#*=}"); shift ;;
+      *) usage ;;
+    esac
+  done
+  [[ $owner == parent ]] && owner=$PPID
+  [[ -n $owner ]] && args+=(--owner-pid "$owner")
+  for attempt in 1 2 3; do
+    rc=0
+    bash "$self" __up_attempt "$d" "${args[@]}" || rc=$?
+    ((rc == 75)) || return $rc
+    log "a port was taken while starting (attempt $attempt); retrying with new ports"
+  done
+  die "could not find free ports in 3 attempts"
+}
+
+on_up_exit() {
+  local rc=$1
+  ((rc != 0)) || return 0
+  log "start failed; tearing down"
+  teardown || true
+  if grep -qi "address already in use" "$logs"/*.log 2>/dev/null; then exit 75; fi
+  exit "$rc"
+}
+
+cmd_up_attempt() {
   set_dir "${1:-}"
   shift
   local owner="" apiserver_args=()
   while (($#)); do
     case $1 in
-      --owner-pid) owner=${2:?--owner-pid needs a PID}; shift 2 ;;
-      --apiserver-arg) apiserver_args+=("${2:?--apiserver-arg needs a value}"); shift 2 ;;
-      --apiserver-arg=*) apiserver_args+=("${1#*=}"); shift ;;
+      --owner-pid) owner=$2; shift 2 ;;
+      --apiserver-arg) apiserver_args+=("$2"); shift 2 ;;
       *) usage ;;
     esac
   done
-  [[ $owner == parent ]] && owner=$PPID
   mkdir -p "$run" "$logs"
   any_running && die "a cluster is already running in $dir (run 'cluster.sh down $dir' first)"
   # A fresh cluster every time: stale etcd data or certificates would make runs depend on
@@ -362,7 +406,9 @@ EOF
   write_component_args "${apiserver_args[@]}"
 
   # From here on a failure (die, or set -e) must not leave processes behind.
-  trap 'rc=$?; if ((rc != 0)); then log "start failed; tearing down"; teardown || true; fi' EXIT
+  trap 'on_up_exit $?' EXIT
+  # The guardian starts first, so even a SIGKILLed `up` is cleaned up when the owner dies.
+  [[ -n $owner ]] && start_guardian "$owner"
   start_component etcd
   wait_etcd
   start_component kube-apiserver
@@ -370,16 +416,14 @@ EOF
   start_component kube-controller-manager
   start_component kube-scheduler
   start_component kwok
-  wait_for 60 "kube-controller-manager /healthz" healthz_ok "$KCM_PORT" || { show_log_tail kube-controller-manager; false; }
-  wait_for 60 "kube-scheduler /healthz" healthz_ok "$SCHEDULER_PORT" || { show_log_tail kube-scheduler; false; }
+  wait_for_component kube-controller-manager 60 "kube-controller-manager /healthz" healthz_ok "$KCM_PORT"
+  wait_for_component kube-scheduler 60 "kube-scheduler /healthz" healthz_ok "$SCHEDULER_PORT"
   fake_nodes_manifest | kubectl_admin apply -f - >/dev/null
-  wait_for 60 "fake nodes to become Ready (kwok)" nodes_ready || { show_log_tail kwok; false; }
+  wait_for_component kwok 60 "fake nodes to become Ready (kwok)" nodes_ready
   # The ServiceAccount controller creating "default" proves kube-controller-manager works.
-  wait_for 60 "the default ServiceAccount (kube-controller-manager)" default_sa_exists ||
-    { show_log_tail kube-controller-manager; false; }
+  wait_for_component kube-controller-manager 60 "the default ServiceAccount (kube-controller-manager)" default_sa_exists
   trap - EXIT
 
-  [[ -n $owner ]] && start_guardian "$owner"
   log "up in $((SECONDS - started))s: $APISERVER_URL (Kubernetes $KUBERNETES_VERSION, nodes: ${fake_nodes[*]})"
   log "use: export KUBECONFIG=$dir/admin.kubeconfig; $bin/kubectl get nodes"
 }
@@ -512,6 +556,7 @@ case $cmd in
   compact-etcd) cmd_compact_etcd "${1:-}" ;;
   mint-kubeconfig) cmd_mint_kubeconfig "$@" ;;
   status) cmd_status "${1:-}" ;;
+  __up_attempt) cmd_up_attempt "$@" ;;
   __guard) cmd_guard "$@" ;;
   *) usage ;;
 esac
