@@ -79,6 +79,10 @@ std::string FormatLine(std::chrono::system_clock::time_point ts, Level level,
                        std::string_view logger, std::string_view msg, const Fields& base,
                        const Fields& fields);
 
+// Appends `s` as a JSON string literal: quotes, backslashes and control characters escaped,
+// invalid UTF-8 bytes replaced by U+FFFD (a log line must always be valid JSON).
+void AppendJsonString(std::string& out, std::string_view s);
+
 // RFC 3339 UTC with milliseconds: 2026-11-29T04:41:07.123Z.
 std::string FormatTimestamp(std::chrono::system_clock::time_point ts);
 

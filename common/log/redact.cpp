@@ -27,9 +27,21 @@ bool IsSensitiveKey(std::string_view key) {
       "password",    "passwd",      "secret", "token",   "authorization",
       "cookie",      "api_key",     "apikey", "private", "dsn",
       "database_url", "credential", "signing_key"};
-  const std::string k = Lower(key);
+  // Lower-case into a stack buffer: this runs for every field of every log line.
+  char buf[64];
+  std::string heap;
+  std::string_view k;
+  if (key.size() <= sizeof buf) {
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(key[i])));
+    }
+    k = std::string_view(buf, key.size());
+  } else {
+    heap = Lower(key);
+    k = heap;
+  }
   return std::any_of(kMarkers.begin(), kMarkers.end(),
-                     [&](std::string_view m) { return k.find(m) != std::string::npos; });
+                     [&](std::string_view m) { return k.find(m) != std::string_view::npos; });
 }
 
 std::string RedactUrl(std::string_view url) {

@@ -187,6 +187,11 @@ T& Family<T>::WithLabelValues(const std::vector<std::string>& values) {
 
 template <typename T>
 T& Family<T>::WithLabelValues(std::initializer_list<std::string_view> values) {
+  // Fast path for the hot case (child exists): no allocation, shared lock only.
+  if (values.size() == label_names_.size()) {
+    std::shared_lock lock(mu_);
+    if (auto it = children_.find(values); it != children_.end()) return *it->second;
+  }
   std::vector<std::string> v;
   v.reserve(values.size());
   for (auto s : values) v.emplace_back(s);

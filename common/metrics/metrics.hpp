@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
@@ -74,6 +75,17 @@ class Histogram {
 
 enum class Type { kCounter, kGauge, kHistogram };
 
+// Orders label-value tuples; transparent so a lookup with string_views allocates nothing.
+struct LabelValuesLess {
+  using is_transparent = void;
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return std::lexicographical_compare(
+        a.begin(), a.end(), b.begin(), b.end(),
+        [](const auto& x, const auto& y) { return std::string_view(x) < std::string_view(y); });
+  }
+};
+
 // All children of one metric name: label names fixed at registration.
 template <typename T>
 class Family {
@@ -104,7 +116,7 @@ class Family {
   std::vector<std::string> label_names_;
   std::vector<double> buckets_;
   mutable std::shared_mutex mu_;
-  std::map<std::vector<std::string>, std::unique_ptr<T>> children_;
+  std::map<std::vector<std::string>, std::unique_ptr<T>, LabelValuesLess> children_;
 };
 
 using CounterFamily = Family<Counter>;
