@@ -35,7 +35,9 @@ struct WatchSpec {
 struct ControllerSpec {
   std::string name;                      // "tenant"; metric label `controller`
   Resource primary;
+  std::string primary_label_selector;    // optional server-side filter of the primary informer
   std::vector<Resource> owns;
+  std::string owns_label_selector;       // optional filter for the owned informers
   std::vector<WatchSpec> watches;
   std::shared_ptr<Reconciler> reconciler;
   bool reconcile_on_status_change = false;

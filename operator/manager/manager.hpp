@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -24,6 +25,9 @@ namespace tenant::manager {
 class Manager {
  public:
   Manager(Options options, std::shared_ptr<kube::Client> client);
+  // For clients that report into the manager's metrics registry (rest_client_requests_total).
+  using ClientFactory = std::function<std::shared_ptr<kube::Client>(metrics::Registry&)>;
+  Manager(Options options, const ClientFactory& make_client);
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/metrics/metrics.hpp"
+#include "operator/kube/client.hpp"
+
+namespace tenant::kube {
+
+struct LeaderElectionConfig {
+  std::string lease_namespace;
+  std::string lease_name;
+  std::string identity;  // "<hostname>_<random>"
+  std::chrono::milliseconds lease_duration{15000};
+  std::chrono::milliseconds renew_deadline{10000};
+  std::chrono::milliseconds retry_period{2000};
+};
+
+// "<hostname>_<random hex>".
+std::string MakeLeaderIdentity();
+
+// client-go leaderelection over a coordination.k8s.io/v1 Lease:
+//  - acquire: create the Lease on 404; otherwise take it only when it is free (empty
+//    holder) or expired, where expiry is judged by the LOCAL clock since this process last
+//    saw the record change (never by comparing the remote renewTime with our clock);
+//    updates carry the resourceVersion, so a 409 means someone else won the race;
+//  - renew every retry_period; if no renewal succeeds for renew_deadline, leadership is
+//    lost (the caller must stop working — the process exits);
+//  - release on shutdown: empty holder and leaseDurationSeconds 1 so a standby takes
+//    over at once.
+// Metric: leader_election_master_status{name} 1 while leading.
+class LeaderElector {
+ public:
+  LeaderElector(std::shared_ptr<Client> client, LeaderElectionConfig cfg, metrics::Registry* registry = nullptr);
+
+  // Blocks until leadership is acquired (true) or `stop` is requested (false).
+  bool Acquire(std::stop_token stop);
+  // Keeps renewing until `stop` (returns true) or until renewal failed for renew_deadline
+  // (returns false: leadership lost).
+  bool RenewUntil(std::stop_token stop);
+  // Gives the Lease up if we hold it. Best effort.
+  void Release();
+
+  bool IsLeader() const { return leader_.load(); }
+  const LeaderElectionConfig& config() const { return cfg_; }
+
+  // One acquire-or-renew attempt (exposed for tests).
+  bool TryAcquireOrRenew();
+
+ private:
+  void SetLeader(bool v);
+
+  std::shared_ptr<Client> client_;
+  LeaderElectionConfig cfg_;
+  metrics::Gauge* status_ = nullptr;
+  std::atomic<bool> leader_{false};
+  nlohmann::json observed_spec_;                       // last seen Lease spec
+  std::string observed_rv_;
+  std::chrono::steady_clock::time_point observed_at_{};  // local time we saw it change
+};
+
+// RFC 3339 with microseconds (metav1.MicroTime).
+std::string FormatMicroTime(std::chrono::system_clock::time_point t);
+
+}  // namespace tenant::kube
