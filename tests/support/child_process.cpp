@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -105,8 +106,9 @@ struct SpawnPlan {  // prepared before fork()
 
 [[noreturn]] void Supervise(const SpawnPlan& plan) {
   setpgid(0, 0);
-  // Blocked before ignoring: the service inherits both, and a stop signal that arrives
-  // before it restored the default disposition stays pending instead of being dropped.
+  // The group signals arrive blocked (see the constructor) and stay blocked while ignored:
+  // the service inherits both, so a stop signal that reaches it before it restored the
+  // default disposition stays pending instead of being dropped.
   sigset_t group_signals;
   sigemptyset(&group_signals);
   for (int sig : kGroupSignals) sigaddset(&group_signals, sig);
@@ -200,12 +202,19 @@ ChildProcess::ChildProcess(const ChildOptions& options)
                  lifeline[0],
                  options.stop_signal,
                  static_cast<long>(options.stop_grace.count())};
+  // Group signals stay blocked from fork() until the supervisor ignores them: a Stop()
+  // right after construction must not hit the copy of this process running our handlers.
+  sigset_t group_signals, previous;
+  sigemptyset(&group_signals);
+  for (int sig : kGroupSignals) sigaddset(&group_signals, sig);
+  pthread_sigmask(SIG_BLOCK, &group_signals, &previous);
   pid_t pid = fork();
   if (pid == 0) {
     close(lifeline[1]);
     Supervise(plan);
   }
   int err = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   close(log_fd);
   close(devnull);
   close(lifeline[0]);

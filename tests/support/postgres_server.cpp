@@ -37,6 +37,7 @@ bool CanLogIn(const std::string& conninfo) {
 struct PostgresServer::Impl {
   // Declared before `child` so the server is stopped before its directory is removed.
   std::optional<TempDir> dir;
+  std::unique_ptr<DirectoryGuard> dir_guard;  // removes `dir` if we die while no server runs
   int port = 0;
   std::string superuser;
   std::string password;
@@ -65,6 +66,7 @@ PostgresServer& PostgresServer::Shared() {
     try {
       impl.dir.emplace("pg");
       if (KeepServiceDirs()) impl.dir->Release();
+      impl.dir_guard = GuardDirectory(impl.dir->path());
       impl.port = FreeLoopbackPort();
       RunCommand({"bash", script.string(), "init", impl.dir->path().string(),
                   std::to_string(impl.port)});
@@ -79,6 +81,7 @@ PostgresServer& PostgresServer::Shared() {
     } catch (const PortInUseError&) {
       if (attempt < kSetupAttempts) {
         impl.child.reset();
+        impl.dir_guard.reset();
         impl.dir.reset();
         continue;
       }
@@ -88,6 +91,7 @@ PostgresServer& PostgresServer::Shared() {
       impl.failure = std::string("PostgreSQL test server could not start: ") + e.what();
     }
     impl.child.reset();
+    impl.dir_guard.reset();
     impl.dir.reset();
     throw std::runtime_error(impl.failure);
   }

@@ -36,6 +36,7 @@ bool AuthAndPing(int port, const std::string& password) {
 
 struct RedisServer::Impl {
   std::optional<TempDir> dir;  // before `child`: stop the server, then remove its directory
+  std::unique_ptr<DirectoryGuard> dir_guard;  // removes `dir` if we die while no server runs
   int port = 0;
   std::string password;
   std::unique_ptr<ChildProcess> child;
@@ -62,6 +63,7 @@ RedisServer& RedisServer::Shared() {
     try {
       impl.dir.emplace("redis");
       if (KeepServiceDirs()) impl.dir->Release();
+      impl.dir_guard = GuardDirectory(impl.dir->path());
       impl.port = FreeLoopbackPort();
       RunCommand({"bash", script.string(), "init", impl.dir->path().string(),
                   std::to_string(impl.port)});
@@ -73,6 +75,7 @@ RedisServer& RedisServer::Shared() {
     } catch (const PortInUseError&) {
       if (attempt < kSetupAttempts) {
         impl.child.reset();
+        impl.dir_guard.reset();
         impl.dir.reset();
         continue;
       }
@@ -82,6 +85,7 @@ RedisServer& RedisServer::Shared() {
       impl.failure = std::string("Redis test server could not start: ") + e.what();
     }
     impl.child.reset();
+    impl.dir_guard.reset();
     impl.dir.reset();
     throw std::runtime_error(impl.failure);
   }

@@ -32,6 +32,11 @@ void WaitUntilReady(ChildProcess& child, const std::function<bool()>& ready,
   }
 }
 
+std::unique_ptr<DirectoryGuard> GuardDirectory(const std::filesystem::path& dir) {
+  if (KeepServiceDirs()) return nullptr;
+  return std::make_unique<DirectoryGuard>(dir);
+}
+
 bool KeepServiceDirs() {
   const char* keep = std::getenv("TENANT_TEST_KEEP");
   return keep != nullptr && std::string(keep) == "1";

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/dir_guard.hpp"
 
 namespace tenant::test {
 
@@ -22,6 +24,10 @@ class PortInUseError : public std::runtime_error {
 void WaitUntilReady(ChildProcess& child, const std::function<bool()>& ready,
                     const std::string& what, const std::filesystem::path& log,
                     std::chrono::milliseconds timeout);
+
+// A DirectoryGuard for a service directory (nullptr when TENANT_TEST_KEEP=1): removes it if
+// the test process dies without cleaning up, however it dies.
+std::unique_ptr<DirectoryGuard> GuardDirectory(const std::filesystem::path& dir);
 
 // TENANT_TEST_KEEP=1 keeps service directories (data, logs, certificates) for debugging.
 bool KeepServiceDirs();

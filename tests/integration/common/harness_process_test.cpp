@@ -256,3 +256,38 @@ TEST_CASE("WaitUntilReady: a service that dies at start-up fails with its log ta
     CHECK_FALSE(child.Running());
   }
 }
+
+TEST_CASE("GuardDirectory: a service directory goes when the owner dies, even with its process tree", "[harness][process]") {
+  TempDir witness("proc");
+  const auto service_dir = witness.path() / "stopped-service";
+  std::filesystem::create_directory(service_dir);
+  pid_t owner = fork();
+  REQUIRE(owner >= 0);
+  if (owner == 0) {
+    // Like CTest on timeout: the owner and all its children die by SIGKILL at once.
+    setpgid(0, 0);
+    auto guard = tenant::test::GuardDirectory(service_dir);
+    ChildOptions options;
+    options.argv = {"sleep", "300"};
+    ChildProcess child(options);
+    std::ofstream(witness.path() / "guarded") << child.pid();
+    kill(-child.pid(), SIGKILL);
+    kill(child.pid(), SIGKILL);
+    raise(SIGKILL);
+  }
+  int status = 0;
+  REQUIRE(waitpid(owner, &status, 0) == owner);
+  REQUIRE(std::filesystem::exists(witness.path() / "guarded"));
+  CHECK(WaitFor([&] { return !std::filesystem::exists(service_dir); }, 10s));
+
+  SECTION("but not while its owner lives") {
+    const auto kept = witness.path() / "kept";
+    std::filesystem::create_directory(kept);
+    {
+      auto guard = tenant::test::GuardDirectory(kept);
+      REQUIRE(guard);
+    }
+    std::this_thread::sleep_for(500ms);  // a wrongly triggered guard removes it at once
+    CHECK(std::filesystem::exists(kept));
+  }
+}
