@@ -70,15 +70,16 @@ PostgresServer& PostgresServer::Shared() {
       impl.port = FreeLoopbackPort();
       RunCommand({"bash", script.string(), "init", impl.dir->path().string(),
                   std::to_string(impl.port)});
-      auto env = ReadEnvFile(impl.dir->path() / "env");
-      impl.superuser = env.at("PGUSER");
-      impl.password = env.at("PGPASSWORD");
-      impl.ca_file = env.at("PGSSLROOTCERT");
+      const auto env_file = impl.dir->path() / "env";
+      const auto env = ReadEnvFile(env_file);
+      impl.superuser = EnvValue(env, "PGUSER", env_file);
+      impl.password = EnvValue(env, "PGPASSWORD", env_file);
+      impl.ca_file = EnvValue(env, "PGSSLROOTCERT", env_file);
       const auto t1 = std::chrono::steady_clock::now();
       server.Start();
       ReportStarted("PostgreSQL 15 (TLS, SCRAM)", impl.port, t0, t1, impl.dir->path());
       return server;
-    } catch (const PortInUseError&) {
+    } catch (const PortInUseError& e) {
       if (attempt < kSetupAttempts) {
         impl.child.reset();
         impl.dir_guard.reset();
@@ -86,7 +87,7 @@ PostgresServer& PostgresServer::Shared() {
         continue;
       }
       impl.failure = "PostgreSQL could not get a free port after " +
-                     std::to_string(kSetupAttempts) + " attempts";
+                     std::to_string(kSetupAttempts) + " attempts: " + e.what();
     } catch (const std::exception& e) {
       impl.failure = std::string("PostgreSQL test server could not start: ") + e.what();
     }

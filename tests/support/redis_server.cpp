@@ -67,12 +67,13 @@ RedisServer& RedisServer::Shared() {
       impl.port = FreeLoopbackPort();
       RunCommand({"bash", script.string(), "init", impl.dir->path().string(),
                   std::to_string(impl.port)});
-      impl.password = ReadEnvFile(impl.dir->path() / "env").at("REDIS_PASSWORD");
+      const auto env_file = impl.dir->path() / "env";
+      impl.password = EnvValue(ReadEnvFile(env_file), "REDIS_PASSWORD", env_file);
       const auto t1 = std::chrono::steady_clock::now();
       server.Start();
       ReportStarted("Redis 7 (requirepass)", impl.port, t0, t1, impl.dir->path());
       return server;
-    } catch (const PortInUseError&) {
+    } catch (const PortInUseError& e) {
       if (attempt < kSetupAttempts) {
         impl.child.reset();
         impl.dir_guard.reset();
@@ -80,7 +81,7 @@ RedisServer& RedisServer::Shared() {
         continue;
       }
       impl.failure = "Redis could not get a free port after " + std::to_string(kSetupAttempts) +
-                     " attempts";
+                     " attempts: " + e.what();
     } catch (const std::exception& e) {
       impl.failure = std::string("Redis test server could not start: ") + e.what();
     }

@@ -25,6 +25,13 @@ std::map<std::string, std::string> ReadEnvFile(const std::filesystem::path& file
   return values;
 }
 
+std::string EnvValue(const std::map<std::string, std::string>& env, const std::string& key,
+                     const std::filesystem::path& file) {
+  auto it = env.find(key);
+  if (it == env.end()) throw std::runtime_error(key + " missing in " + file.string());
+  return it->second;
+}
+
 std::string TailFile(const std::filesystem::path& file, std::size_t lines) {
   std::ifstream in(file);
   std::deque<std::string> tail;

@@ -10,6 +10,10 @@ namespace tenant::test {
 // Parses the `export KEY='value'` lines of a DIR/env file written by tests/services/*.sh.
 std::map<std::string, std::string> ReadEnvFile(const std::filesystem::path& file);
 
+// env.at(key), but the error names the key and the file.
+std::string EnvValue(const std::map<std::string, std::string>& env, const std::string& key,
+                     const std::filesystem::path& file);
+
 // The last `lines` lines of a text file ("" if it does not exist).
 std::string TailFile(const std::filesystem::path& file, std::size_t lines);
 
