@@ -12,6 +12,8 @@ class RedisServer {
  public:
   // Started lazily on the first call, once per test process; stopped and its directory
   // removed at exit. Throws std::runtime_error (with the server log tail) if it cannot start.
+  // Shared() is thread-safe; Stop()/Start() are not: call them from the test's own thread
+  // (and Start() again before the test case ends — the next one expects a running server).
   static RedisServer& Shared();
 
   std::string host() const;  // "127.0.0.1"
