@@ -16,7 +16,8 @@
 # After `up`, DIR holds admin.kubeconfig (cluster-admin via a client certificate), env
 # (KEY=VALUE lines: ports, URLs, paths), bin -> the cached binaries, pki/, logs/, run/.
 # --owner-pid starts a guardian that tears the cluster down when that process dies
-# ("parent" = the process that ran `up`, e.g. ctest), so an interrupted run leaves nothing.
+# ("parent" = the process that ran `up`, e.g. ctest), so an interrupted run leaves nothing;
+# if DIR contains a file .remove-with-owner, the guardian then also deletes DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 self="$here/cluster.sh"
@@ -455,6 +456,8 @@ cmd_guard() {
   rm -f "$run/guardian.pid"
   load_env
   teardown
+  # A throw-away directory (a test's private cluster) goes with its owner.
+  if [[ -f $dir/.remove-with-owner ]]; then rm -rf "$dir"; fi
 }
 
 # ---------------------------------------------------------------------------- down

@@ -224,6 +224,8 @@ std::unique_ptr<LocalCluster> LocalCluster::StartPrivate(const PrivateOptions& o
   if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
   // From here the destructor owns the directory (and any processes `up` started).
   auto cluster = std::unique_ptr<LocalCluster>(new LocalCluster(pattern, true));
+  // Tells cluster.sh's guardian to delete the directory too if this process dies first.
+  std::ofstream(cluster->dir_ / ".remove-with-owner").put('\n');
   std::vector<std::string> args{"up", cluster->dir_.string(), "--owner-pid", std::to_string(::getpid())};
   for (const auto& a : options.apiserver_args) {
     args.push_back("--apiserver-arg");
