@@ -19,6 +19,8 @@ RECIPE=1
 print_dir=0
 [[ ${1:-} == --print-dir ]] && print_dir=1
 
+# Go's official tarball installs to /usr/local/go, which non-login shells may lack in PATH.
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:$PATH"; fi
 command -v go >/dev/null || { echo "build-tools: 'go' not found in PATH (need Go >= 1.26)" >&2; exit 1; }
 go_version=$(GOTOOLCHAIN=local go env GOVERSION)
 key_input=$(grep -v '^[[:space:]]*\(#\|$\)' "$here/versions.env"
