@@ -266,7 +266,15 @@ void RestClient::Watch(const Resource& r, std::string_view ns, const WatchOption
   while (!stop.stop_requested()) {
     std::size_t n = 0;
     try {
-      n = body.getn(reinterpret_cast<uint8_t*>(buf.data()), buf.size()).get();
+      // The body is a producer/consumer buffer whose getn(count) waits for `count` bytes:
+      // wait for one byte, then take only what has already arrived, so events are handed
+      // over as soon as the server sends them.
+      auto* data = reinterpret_cast<uint8_t*>(buf.data());
+      n = body.getn(data, 1).get();
+      if (n > 0) {
+        std::size_t avail = body.in_avail();
+        if (avail > 0) n += body.getn(data + 1, std::min(avail, buf.size() - 1)).get();
+      }
     } catch (const std::exception& e) {
       if (stop.stop_requested()) return;
       throw TransportError("WATCH " + r.String() + " stream: " + e.what());
