@@ -431,6 +431,7 @@ EOF
 
 # ---------------------------------------------------------------------------- guardian
 proc_start_time() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+proc_state() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1; }
 
 start_guardian() {
   local owner=$1 start
@@ -442,13 +443,14 @@ start_guardian() {
   die "guardian did not start (see $logs/guardian.log)"
 }
 
-# Polls the owner; the start time check makes a recycled PID count as "dead".
+# Polls the owner; the start time check makes a recycled PID count as "dead", and a zombie
+# (an owner killed but not yet reaped) counts as dead too.
 cmd_guard() {
   set_dir "$1"
   local owner=$2 start=$3
   echo $$ >"$run/guardian.pid"
   echo "$(date -u +%FT%TZ) guarding $dir for pid $owner"
-  while [[ $(proc_start_time "$owner") == "$start" ]]; do
+  while [[ $(proc_start_time "$owner") == "$start" && $(proc_state "$owner") != Z ]]; do
     [[ $(pid_of guardian) == "$$" ]] || exit 0 # a normal `down` replaced or removed us
     sleep 1
   done

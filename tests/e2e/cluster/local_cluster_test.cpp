@@ -3,8 +3,14 @@
 // and returning 410 Gone after an etcd compaction.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -39,6 +45,19 @@ struct NamespaceGuard {
   std::string name;
   ~NamespaceGuard() { cluster.Kubectl({"delete", "namespace", name, "--ignore-not-found", "--wait=false"}); }
 };
+
+// PIDs of live processes whose command line mentions `needle`.
+std::vector<std::string> ProcessesMentioning(const std::string& needle) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const auto name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "cmdline");
+    const std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+    if (cmdline.find(needle) != std::string::npos) found.push_back(name);
+  }
+  return found;
+}
 
 }  // namespace
 
@@ -141,4 +160,31 @@ TEST_CASE("a private cluster survives restarts, and compaction makes old version
 
   cluster.reset();
   CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+TEST_CASE("the guardian tears a cluster down when its owner dies", "[cluster][private]") {
+  // The owner: a detached `sleep` (reparented away from us, so killing it cannot hurt us).
+  const auto spawn = LocalCluster::Run({"bash", "-c", "sleep 600 </dev/null >/dev/null 2>&1 & echo $!"});
+  REQUIRE(spawn.ok());
+  const pid_t owner = std::stoi(spawn.out);
+  std::string pattern = (std::filesystem::temp_directory_path() / "tenant-guardian-XXXXXX").string();
+  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+  const std::filesystem::path dir = pattern;
+  std::ofstream(dir / ".remove-with-owner").put('\n');
+
+  const auto up = LocalCluster::Run(
+      {"bash", tenant::test::ClusterScript().string(), "up", dir.string(), "--owner-pid", std::to_string(owner)},
+      {}, std::chrono::seconds(600));
+  INFO("cluster.sh up: " << up.err);
+  REQUIRE(up.ok());
+  CHECK(ProcessesMentioning(dir.string() + "/").size() >= 5);  // etcd, apiserver, kcm, scheduler, kwok
+
+  REQUIRE(::kill(owner, SIGKILL) == 0);
+  CHECK(Eventually([&] { return !std::filesystem::exists(dir); }, std::chrono::seconds(60)));
+  const auto left = ProcessesMentioning(dir.string());
+  CHECK(left.empty());
+  if (!left.empty()) {  // never leave a cluster behind, even when the check failed
+    LocalCluster::Run({"bash", tenant::test::ClusterScript().string(), "down", dir.string()});
+    std::filesystem::remove_all(dir);
+  }
 }
