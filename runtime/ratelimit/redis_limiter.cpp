@@ -30,6 +30,17 @@ redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
 return {1, math.floor((now + tolerance - new_tat) / interval), new_tat - now, 0}
 )lua";
 
+// hiredis reports a read timeout as an I/O error with EAGAIN's text.
+std::string FailureReason(const redisContext* c) {
+  if (c == nullptr) return "connection";
+  std::string_view e = c->errstr;
+  if (e.find("temporarily unavailable") != std::string_view::npos || e.find("timed out") != std::string_view::npos ||
+      e.find("Timeout") != std::string_view::npos) {
+    return "timeout";
+  }
+  return "connection";
+}
+
 std::int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -88,7 +99,7 @@ RedisLimiter::ContextPtr RedisLimiter::Connect(std::chrono::milliseconds timeout
     return nullptr;
   }
   if (ctx->err) {
-    *error = std::string("connection: ") + ctx->errstr;
+    *error = FailureReason(ctx.get()) + ": " + ctx->errstr;
     return nullptr;
   }
   redisSetTimeout(ctx.get(), tv);
@@ -103,7 +114,11 @@ RedisLimiter::ContextPtr RedisLimiter::Connect(std::chrono::milliseconds timeout
                                                     options_.url.password.data(),
                                                     options_.url.password.size())));
     }
-    if (!r || r->type == REDIS_REPLY_ERROR) {
+    if (!r) {
+      *error = FailureReason(ctx.get()) + ": " + ctx->errstr;
+      return nullptr;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
       *error = "auth: authentication failed";  // never echo the password
       return nullptr;
     }
@@ -111,7 +126,7 @@ RedisLimiter::ContextPtr RedisLimiter::Connect(std::chrono::milliseconds timeout
   if (options_.url.db != 0) {
     ReplyPtr r(static_cast<redisReply*>(redisCommand(ctx.get(), "SELECT %d", options_.url.db)));
     if (!r || r->type == REDIS_REPLY_ERROR) {
-      *error = "connection: SELECT failed";
+      *error = (r ? std::string("error") : FailureReason(ctx.get())) + ": SELECT failed";
       return nullptr;
     }
   }
@@ -188,7 +203,7 @@ Decision RedisLimiter::Check(std::string_view key, const Quota& quota) {
   std::string error;
   ContextPtr ctx = Acquire(&error);
   if (!ctx) {
-    MarkFailed(error.rfind("auth", 0) == 0 ? "auth" : "connection", error);
+    MarkFailed(error.substr(0, error.find(':')), error);
     return Fallback(key, quota);
   }
   const std::string full_key = options_.key_prefix + std::string(key);
@@ -209,8 +224,7 @@ Decision RedisLimiter::Check(std::string_view key, const Quota& quota) {
     reply = run(false);
   }
   if (!reply) {
-    std::string reason = (ctx->err == REDIS_ERR_IO && (errno == EAGAIN || errno == EWOULDBLOCK)) ? "timeout" : "connection";
-    MarkFailed(reason, ctx->errstr);
+    MarkFailed(FailureReason(ctx.get()), ctx->errstr);
     return Fallback(key, quota);
   }
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
