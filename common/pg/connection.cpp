@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/log/log.hpp"
+#include "common/pg/conninfo.hpp"
 
 namespace tenant::pg {
 namespace {
@@ -121,6 +122,13 @@ Connection Connection::Connect(std::string_view conninfo, std::chrono::milliseco
   // client_encoding first so an explicit setting inside `conninfo` (expanded from dbname)
   // still wins; UTF8 is what QuoteIdentifier/QuoteLiteral assume.
   const std::string info(conninfo);
+  // Validate first: libpq's own parse errors quote the offending fragment, which may be
+  // the password. A malformed conninfo is a configuration error, not a transient one.
+  try {
+    (void)ParseConnInfo(info);
+  } catch (const std::invalid_argument&) {
+    throw Error("invalid connection string (not shown: it may contain a password)", "");
+  }
   const char* keys[] = {"client_encoding", "dbname", nullptr};
   const char* values[] = {"UTF8", info.c_str(), nullptr};
   std::unique_ptr<PGconn, ConnDeleter> conn(PQconnectStartParams(keys, values, 1));

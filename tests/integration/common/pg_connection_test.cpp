@@ -326,6 +326,18 @@ TEST_CASE("connect failures are typed and never show the password", "[pg][integr
   } catch (const pg::ConnectionError& e) {
     CHECK(e.sqlstate() == "3D000");
   }
+  // A malformed conninfo: libpq would quote the fragment; our error does not.
+  for (const char* bad : {"host=localhost password=hunter2 bogus_option=1", "password='hunter2"}) {
+    try {
+      (void)pg::Connection::Connect(bad);
+      FAIL("malformed conninfo accepted");
+    } catch (const pg::ConnectionError&) {
+      FAIL("a configuration error must not look transient");
+    } catch (const pg::Error& e) {
+      CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+      CHECK_FALSE(pg::IsTransient(e));
+    }
+  }
   // A closed port: refused at once.
   const auto closed = pg::ConnInfoBuilder::From(server.ConnInfo()).Port(1).Build();
   CHECK_THROWS_AS(pg::Connection::Connect(closed, std::chrono::seconds(5)), pg::ConnectionError);
