@@ -285,3 +285,8 @@ TEST_CASE("the build-time embedding script escapes bytes and validates", "[migra
     CHECK_THROWS_WITH(RunEmbedScript(dir, out), Catch::Contains("\"2_bad.up.sql\" is not named"));
   }
 }
+
+TEST_CASE("the advisory lock key is the documented constant", "[migrations]") {
+  // Changing it would let an old and a new binary migrate the same database at once.
+  STATIC_REQUIRE(mig::kAdvisoryLockKey == 8389764602168698738LL);
+}
