@@ -230,3 +230,19 @@ TEST_CASE("Encodings", "[specs]") {
   CHECK(specs::Sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(specs::PercentEncode("a b/~") == "a%20b%2F~");
 }
+
+TEST_CASE("NeedsApply sees owned keys that must disappear", "[specs]") {
+  json desired = json::parse(R"({"kind":"Secret","metadata":{"annotations":{"tenancy.erp.dev/a":"1"}},"data":{"k":"dg=="}})");
+  json same = desired;
+  same["metadata"]["annotations"]["other.io/x"] = "kept";  // someone else's annotation: ignored
+  CHECK_FALSE(specs::NeedsApply(desired, same));
+  json stale = desired;
+  stale["metadata"]["annotations"]["tenancy.erp.dev/retiring-role"] = "r";
+  CHECK(specs::NeedsApply(desired, stale));
+  json extra_key = desired;
+  extra_key["data"]["ca.crt"] = "eA==";
+  CHECK(specs::NeedsApply(desired, extra_key));
+  json changed = desired;
+  changed["data"]["k"] = "eA==";
+  CHECK(specs::NeedsApply(desired, changed));
+}

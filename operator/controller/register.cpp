@@ -1,0 +1,76 @@
+// Wires the Tenant and DatabaseServer controllers into the manager: shared caches, the
+// owned resources (filtered to objects this operator manages), and the mapping from
+// DatabaseServer changes to waiting tenants.
+#include "operator/manager/registration.hpp"
+
+#include "operator/api/names.hpp"
+#include "operator/api/resources.hpp"
+#include "operator/controller/database_server_reconciler.hpp"
+#include "operator/controller/tenant_reconciler.hpp"
+#include "operator/kube/controller.hpp"
+
+namespace tenant::manager {
+
+void RegisterTenantControllers(Manager& mgr) {
+  namespace r = kube::resources;
+  using controller::TenantCaches;
+  const std::string managed = std::string(api::kLabelManagedBy) + "=" + std::string(api::kManagedBy);
+
+  TenantCaches caches;
+  caches.tenants = mgr.Cache(api::kTenants);
+  caches.servers = mgr.Cache(api::kDatabaseServers);
+  caches.secrets = mgr.Cache(r::kSecrets, managed);
+  caches.deployments = mgr.Cache(r::kDeployments, managed);
+  caches.services = mgr.Cache(r::kServices, managed);
+  caches.pdbs = mgr.Cache(r::kPodDisruptionBudgets, managed);
+  caches.hpas = mgr.Cache(r::kHorizontalPodAutoscalers, managed);
+  caches.network_policies = mgr.Cache(r::kNetworkPolicies, managed);
+
+  auto registry = std::make_shared<controller::ServerRegistry>();
+  auto client = mgr.shared_client();
+  auto events = mgr.events();
+
+  controller::TenantReconcilerOptions opts;
+  if (!mgr.options().default_tenant_api_image.empty()) opts.api.default_image = mgr.options().default_tenant_api_image;
+  if (const char* v = std::getenv("TENANT_OPERATOR_REDIS_SECRET")) opts.api.redis_secret_name = v;
+  if (const char* v = std::getenv("TENANT_OPERATOR_SENTRY_SECRET")) opts.api.sentry_secret_name = v;
+
+  auto owner_map = [](const nlohmann::json& obj) {
+    return kube::MapToControllerOwner(obj, api::kGroup, api::kTenantKind);
+  };
+  kube::ControllerSpec tenant_spec;
+  tenant_spec.name = "tenant";
+  tenant_spec.primary = api::kTenants;
+  for (const auto* res : {&r::kSecrets, &r::kDeployments, &r::kServices, &r::kPodDisruptionBudgets,
+                          &r::kHorizontalPodAutoscalers, &r::kNetworkPolicies}) {
+    tenant_spec.watches.push_back(kube::WatchSpec{*res, owner_map, managed});
+  }
+  auto tenants_cache = caches.tenants;
+  tenant_spec.watches.push_back(kube::WatchSpec{
+      api::kDatabaseServers,
+      [tenants_cache](const nlohmann::json& server) { return controller::TenantsForServer(*tenants_cache, server); },
+      {}});
+  tenant_spec.reconciler =
+      std::make_shared<controller::TenantReconciler>(client, caches, events, registry, opts);
+  mgr.AddController(std::move(tenant_spec));
+
+  kube::ControllerSpec server_spec;
+  server_spec.name = "databaseserver";
+  server_spec.primary = api::kDatabaseServers;
+  // Tenant placements change the server's tenantCount.
+  server_spec.watches.push_back(kube::WatchSpec{
+      api::kTenants,
+      [](const nlohmann::json& t) -> std::vector<kube::Request> {
+        if (t.contains("status") && t["status"].contains("database") && t["status"]["database"].contains("server") &&
+            t["status"]["database"]["server"].is_string()) {
+          return {kube::Request{"", t["status"]["database"]["server"].get<std::string>()}};
+        }
+        return {};
+      },
+      {}});
+  server_spec.reconciler = std::make_shared<controller::DatabaseServerReconciler>(
+      client, caches.servers, caches.tenants, events, registry, controller::PgExecutorFactory());
+  mgr.AddController(std::move(server_spec));
+}
+
+}  // namespace tenant::manager

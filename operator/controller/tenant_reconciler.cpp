@@ -1,0 +1,353 @@
+#include "operator/controller/tenant_reconciler.hpp"
+
+#include <algorithm>
+
+#include "common/log/log.hpp"
+#include "common/pg/error.hpp"
+#include "operator/api/condition.hpp"
+#include "operator/api/database_server.hpp"
+#include "operator/api/duration.hpp"
+#include "operator/api/names.hpp"
+#include "operator/api/resources.hpp"
+#include "operator/controller/placement.hpp"
+#include "operator/controller/tenant_context.hpp"
+#include "operator/kube/errors.hpp"
+#include "operator/kube/objects.hpp"
+#include "operator/specs/subset.hpp"
+
+namespace tenant::controller {
+
+using nlohmann::json;
+
+namespace {
+
+const log::Logger& Log() {
+  static const log::Logger logger("tenant-controller");
+  return logger;
+}
+
+}  // namespace
+
+TenantReconciler::TenantReconciler(std::shared_ptr<kube::Client> client, TenantCaches caches,
+                                   std::shared_ptr<kube::EventRecorder> events, std::shared_ptr<ServerRegistry> registry,
+                                   TenantReconcilerOptions options, Clock clock)
+    : client_(std::move(client)),
+      caches_(std::move(caches)),
+      events_(std::move(events)),
+      registry_(std::move(registry)),
+      opts_(std::move(options)),
+      clock_(std::move(clock)) {}
+
+std::chrono::milliseconds TenantReconciler::Backoff(const std::string& key, bool failed) {
+  std::lock_guard lock(mu_);
+  if (!failed) {
+    failures_.erase(key);
+    return {};
+  }
+  int n = std::min(++failures_[key], 7);
+  // 5s, 10s, 20s, 40s, ... capped at 5 minutes.
+  return std::min<std::chrono::milliseconds>(std::chrono::seconds(5) * (1 << (n - 1)), std::chrono::minutes(5));
+}
+
+void TenantReconciler::Event(Context& ctx, bool warning, const std::string& reason, const std::string& action,
+                             const std::string& note) {
+  if (events_) events_->Event(*ctx.obj, warning ? kube::EventType::kWarning : kube::EventType::kNormal, reason, action, note);
+  log::Fields f{{"tenant", ctx.key}, {"reason", reason}, {"action", action}, {"note", note}};
+  if (warning) {
+    Log().Warn("Tenant event", f);
+  } else {
+    Log().Info("Tenant event", f);
+  }
+}
+
+bool TenantReconciler::WriteStatus(Context& ctx) {
+  if (ctx.status == ctx.baseline) return false;
+  json desired = api::ToJson(ctx.status);
+  json updated = kube::UpdateStatusWithRetry(*client_, api::kTenants, ctx.tenant.metadata.namespace_,
+                                             ctx.tenant.metadata.name, [&desired](json& obj) {
+                                               if (obj.contains("status") && obj["status"] == desired) return false;
+                                               obj["status"] = desired;
+                                               return true;
+                                             });
+  // Later writes in this reconcile (finalizer patch) must carry the new resourceVersion.
+  if (updated.is_object() && updated.contains("metadata")) ctx.obj = std::make_shared<const json>(std::move(updated));
+  ctx.baseline = ctx.status;
+  ++ctx.api_writes;
+  return true;
+}
+
+std::optional<json> TenantReconciler::SecretOrLive(const std::string& ns, const std::string& name) {
+  if (auto cached = caches_.secrets->Get(ns, name)) return *cached;
+  return client_->GetOrNull(kube::resources::kSecrets, ns, name);
+}
+
+bool TenantReconciler::ApplyIfChanged(Context& ctx, const kube::Resource& r, const kube::ObjectCache& cache,
+                                      const json& desired) {
+  const std::string name = desired["metadata"]["name"];
+  auto observed = cache.Get(ctx.tenant.metadata.namespace_, name);
+  if (observed && !specs::NeedsApply(desired, *observed)) return false;
+  client_->Apply(r, ctx.tenant.metadata.namespace_, desired);
+  ++ctx.api_writes;
+  const std::string verb = observed ? "Updated" : "Created";
+  // Secret contents never appear in notes or logs; only kind and name.
+  Event(ctx, false, verb, "Apply" + r.kind, verb + " " + r.kind + " " + name);
+  return true;
+}
+
+void TenantReconciler::DeleteIfPresent(Context& ctx, const kube::Resource& r, const kube::ObjectCache& cache,
+                                       const std::string& name) {
+  auto observed = cache.Get(ctx.tenant.metadata.namespace_, name);
+  if (!observed || !kube::IsControlledBy(*observed, ctx.tenant.metadata.uid)) return;
+  try {
+    client_->Delete(r, ctx.tenant.metadata.namespace_, name);
+  } catch (const kube::NotFoundError&) {
+    return;
+  }
+  ++ctx.api_writes;
+  Event(ctx, false, "Deleted", "Delete" + r.kind, "Deleted " + r.kind + " " + name + " (no longer wanted)");
+}
+
+std::vector<ServerCandidate> TenantReconciler::Candidates() {
+  std::map<std::string, int> counts;
+  std::set<std::string> counted_keys;
+  for (const auto& t : caches_.tenants->List()) {
+    const json* st = t->contains("status") ? &(*t)["status"] : nullptr;
+    if (st && st->contains("database") && (*st)["database"].contains("server")) {
+      const auto& s = (*st)["database"]["server"];
+      if (s.is_string()) {
+        counts[s.get<std::string>()]++;
+        counted_keys.insert(kube::ObjectKey(*t));
+      }
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [key, server] : pending_placements_) {
+      if (!counted_keys.count(key)) counts[server]++;
+    }
+  }
+  std::vector<ServerCandidate> out;
+  for (const auto& obj : caches_.servers->List()) {
+    try {
+      auto s = api::ParseDatabaseServer(*obj);
+      ServerCandidate c;
+      c.name = s.metadata.name;
+      c.labels = s.metadata.labels;
+      auto entry = registry_->Get(c.name);
+      c.ready = entry && entry->ready;
+      c.max_tenants = s.spec.max_tenants;
+      c.tenant_count = counts[c.name];
+      out.push_back(std::move(c));
+    } catch (const std::exception&) {
+      continue;  // an invalid DatabaseServer is reported by its own controller
+    }
+  }
+  return out;
+}
+
+kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_token) {
+  Context ctx;
+  ctx.key = req.Key();
+  ctx.obj = caches_.tenants->Get(req.ns, req.name);
+  if (!ctx.obj) {
+    std::lock_guard lock(mu_);
+    failures_.erase(ctx.key);
+    pending_placements_.erase(ctx.key);
+    return kube::Result::Success();
+  }
+  ctx.now = clock_();
+  try {
+    ctx.tenant = api::ParseTenant(*ctx.obj);
+  } catch (const api::InvalidObject& e) {
+    // A spec the CRD should have rejected: report it and wait for the object to change.
+    try {
+      ctx.tenant.metadata = api::ParseObjectMeta(*ctx.obj);
+      if (ctx.obj->contains("status")) ctx.status = api::ParseTenantStatus((*ctx.obj)["status"]);
+    } catch (const std::exception&) {
+    }
+    ctx.baseline = ctx.status;
+    SetCond(ctx, kStalled, api::kConditionTrue, "InvalidSpec", e.what());
+    SetCond(ctx, kReady, api::kConditionFalse, "InvalidSpec", e.what());
+    SetCond(ctx, kReconciling, api::kConditionFalse, "InvalidSpec", "the spec must be fixed");
+    ctx.status.observed_generation = ctx.tenant.metadata.generation;
+    WriteStatus(ctx);
+    return kube::Result::Terminal(e.what());
+  }
+  ctx.status = ctx.tenant.status;
+  ctx.baseline = ctx.status;
+  ctx.names = database::TenantNames::For(ctx.tenant.spec.tenant_id);
+  const long long generation = ctx.tenant.metadata.generation;
+
+  if (ctx.tenant.metadata.deletion_timestamp) return Finalize(ctx);
+
+  // 0. First sight: a CR without status looks healthy to kstatus/Argo CD; say otherwise now.
+  if (api::FindCondition(ctx.status.conditions, kReady) == nullptr) {
+    SetCond(ctx, kReady, api::kConditionUnknown, "Provisioning", "the operator has started provisioning this tenant");
+    SetCond(ctx, kReconciling, api::kConditionTrue, "Provisioning", "provisioning database, credentials, schema and API");
+    SetCond(ctx, kStalled, api::kConditionFalse, "Provisioning", "no problem found");
+    for (const char* part : {kDatabaseReady, kCredentialsReady, kSchemaReady, kApiReady}) {
+      SetCond(ctx, part, api::kConditionUnknown, "Pending", "not reconciled yet");
+    }
+    ctx.status.observed_generation = generation;
+    WriteStatus(ctx);
+  }
+
+  if (ctx.tenant.spec.suspend) {
+    SetCond(ctx, kReconciling, api::kConditionFalse, "Suspended",
+            "spec.suspend is true: the operator changes nothing for this tenant");
+    if (auto dep = caches_.deployments->Get(ctx.tenant.metadata.namespace_, api::ApiName(ctx.tenant.metadata.name))) {
+      const json st = dep->value("status", json::object());
+      ctx.status.api.ready_replicas = st.value("readyReplicas", 0);
+      ctx.status.api.replicas = st.value("replicas", 0);
+    }
+    ctx.status.observed_generation = generation;
+    WriteStatus(ctx);
+    return kube::Result::Success();
+  }
+
+  // 1. Finalizer before anything outside Kubernetes exists.
+  if (!kube::HasFinalizer(*ctx.obj, api::kFinalizer)) {
+    json updated = kube::AddFinalizer(*client_, api::kTenants, *ctx.obj, api::kFinalizer);
+    ++ctx.api_writes;
+    if (updated.is_object()) ctx.obj = std::make_shared<const json>(std::move(updated));
+  }
+
+  Step step;
+  try {
+    step = Placement(ctx);
+    if (step.ok()) step = EnsureDatabase(ctx);
+    if (step.ok()) step = EnsureCredentials(ctx);
+    if (step.ok()) step = EnsureSchema(ctx);
+    if (step.ok()) step = EnsureApi(ctx);
+  } catch (const pg::ConnectionError& e) {
+    step = Step::Fail("DatabaseUnreachable", "could not connect to " + ctx.server.host + ":" +
+                                                 std::to_string(ctx.server.port) + ": " + e.message());
+  } catch (const pg::Error& e) {
+    step = Step::Fail("DatabaseError", e.what());
+  } catch (const kube::ApiError& e) {
+    step = Step::Fail("KubernetesApiError", e.what());
+  } catch (const std::exception& e) {
+    step = Step::Fail("ReconcileError", e.what());
+  }
+
+  kube::Result result = kube::Result::Success();
+  switch (step.kind) {
+    case Step::Kind::kOk: {
+      Backoff(ctx.key, false);
+      SetCond(ctx, kReady, api::kConditionTrue, "Ready",
+              "database " + ctx.names.database + " on " + ctx.status.database.server + ", schema version " +
+                  std::to_string(ctx.status.database.schema_version.value_or(0)) + ", " +
+                  std::to_string(ctx.status.api.ready_replicas.value_or(0)) + " API replica(s) ready");
+      SetCond(ctx, kReconciling, api::kConditionFalse, "Ready", "the tenant matches its spec");
+      SetCond(ctx, kStalled, api::kConditionFalse, "Ready", "no problem found");
+      if (ctx.requeue) result = kube::Result::RequeueAfter(*ctx.requeue);
+      break;
+    }
+    case Step::Kind::kWait: {
+      Backoff(ctx.key, false);
+      SetCond(ctx, kReady, api::kConditionFalse, step.reason, step.message);
+      SetCond(ctx, kReconciling, api::kConditionTrue, step.reason, step.message);
+      SetCond(ctx, kStalled, api::kConditionFalse, step.reason, "waiting, not stuck");
+      ctx.RequeueWithin(step.requeue);
+      result = kube::Result::RequeueAfter(*ctx.requeue);
+      break;
+    }
+    case Step::Kind::kFail: {
+      auto delay = Backoff(ctx.key, true);
+      std::string message = step.message + "; retrying in " + api::FormatDuration(delay);
+      SetCond(ctx, ctx.part, api::kConditionFalse, step.reason, message);
+      SetCond(ctx, kReady, api::kConditionFalse, step.reason, message);
+      SetCond(ctx, kReconciling, api::kConditionTrue, step.reason, message);
+      SetCond(ctx, kStalled, api::kConditionFalse, step.reason, "retrying");
+      Event(ctx, true, step.reason, "Reconcile", step.message);
+      result = kube::Result::RequeueAfter(delay);
+      break;
+    }
+    case Step::Kind::kStall: {
+      Backoff(ctx.key, false);
+      SetCond(ctx, ctx.part, api::kConditionFalse, step.reason, step.message);
+      SetCond(ctx, kReady, api::kConditionFalse, step.reason, step.message);
+      SetCond(ctx, kReconciling, api::kConditionFalse, step.reason, "stalled: needs a change by an admin");
+      SetCond(ctx, kStalled, api::kConditionTrue, step.reason, step.message);
+      Event(ctx, true, step.reason, "Reconcile", step.message);
+      result = kube::Result::Terminal(step.message);
+      break;
+    }
+  }
+  ctx.status.observed_generation = generation;
+  WriteStatus(ctx);
+  return result;
+}
+
+kube::Result TenantReconciler::Finalize(Context& ctx) {
+  if (!kube::HasFinalizer(*ctx.obj, api::kFinalizer)) return kube::Result::Success();
+  std::string server = ctx.status.database.server;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pending_placements_.find(ctx.key);
+    if (server.empty() && it != pending_placements_.end()) server = it->second;
+  }
+  auto fail = [&](const std::string& reason, const std::string& message) {
+    auto delay = Backoff(ctx.key, true);
+    std::string full = message + "; retrying in " + api::FormatDuration(delay);
+    SetCond(ctx, kDatabaseReady, api::kConditionFalse, reason, full);
+    SetCond(ctx, kReady, api::kConditionFalse, reason, full);
+    SetCond(ctx, kReconciling, api::kConditionTrue, reason, full);
+    Event(ctx, true, reason, "Delete", message);
+    try {
+      WriteStatus(ctx);
+    } catch (const std::exception&) {
+    }
+    return kube::Result::RequeueAfter(delay);
+  };
+  if (!server.empty()) {
+    auto entry = registry_->Get(server);
+    if (!entry || !entry->ready || !entry->executor) {
+      return fail("DeletionBlocked", "cannot clean up " + ctx.names.database + ": DatabaseServer " + server +
+                                         " is not ready" + (entry && !entry->message.empty() ? " (" + entry->message + ")" : ""));
+    }
+    ctx.server = *entry;
+    auto& exec = *entry->executor;
+    try {
+      database::Rows db = exec.Query("", database::SelectDatabase(ctx.names));
+      database::Rows roles = exec.Query("", database::SelectRoles(ctx.names));
+      if (ctx.tenant.spec.database.deletion_policy == api::DeletionPolicy::kRetain) {
+        if (!db.empty()) {
+          exec.Execute("", database::CommentOnDatabase(
+                               ctx.names, database::OrphanedComment(ctx.tenant.metadata.namespace_, ctx.tenant.metadata.name,
+                                                                    ctx.tenant.metadata.uid, api::FormatTime(ctx.now))));
+        }
+        Event(ctx, false, "DatabaseRetained", "Delete",
+              "kept database " + ctx.names.database + " and its roles on " + server +
+                  " (deletionPolicy Retain); its comment marks it orphaned");
+      } else {
+        std::vector<std::string> existing;
+        for (std::size_t i = 0; i < roles.size(); ++i) existing.push_back(roles.Get(i, "rolname").value_or(""));
+        for (const auto& st : database::DropTenantStatements(ctx.names, !db.empty(), existing)) exec.Execute("", st);
+        // Verify rather than assume: a step that silently did nothing must not pass.
+        if (!exec.Query("", database::SelectDatabase(ctx.names)).empty() ||
+            !exec.Query("", database::SelectRoles(ctx.names)).empty()) {
+          throw std::runtime_error("database or roles still present after DROP");
+        }
+        Event(ctx, false, "DatabaseDeleted", "Delete",
+              "dropped database " + ctx.names.database + " and roles " + ctx.names.owner_role + ", " +
+                  ctx.names.login_a + ", " + ctx.names.login_b + " on " + server);
+      }
+    } catch (const pg::ConnectionError& e) {
+      return fail("DatabaseUnreachable", "could not connect to " + entry->host + ":" + std::to_string(entry->port) +
+                                             ": " + e.message());
+    } catch (const std::exception& e) {
+      return fail("DeletionFailed", std::string("cleaning up ") + ctx.names.database + " failed: " + e.what());
+    }
+  }
+  kube::RemoveFinalizer(*client_, api::kTenants, *ctx.obj, api::kFinalizer);
+  {
+    std::lock_guard lock(mu_);
+    failures_.erase(ctx.key);
+    pending_placements_.erase(ctx.key);
+    schema_checked_.erase(ctx.tenant.metadata.uid);
+  }
+  return kube::Result::Success();
+}
+
+}  // namespace tenant::controller

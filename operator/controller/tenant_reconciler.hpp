@@ -1,0 +1,106 @@
+#pragma once
+// The Tenant controller: observe (caches + database) -> placement -> EnsureDatabase ->
+// EnsureCredentials -> EnsureSchema -> EnsureApi -> write status once. Every step is
+// idempotent and writes only when the observed state differs from the desired one, so a
+// reconcile of an unchanged Tenant makes no API write and no SQL write.
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "operator/api/tenant.hpp"
+#include "operator/controller/server_registry.hpp"
+#include "operator/database/statements.hpp"
+#include "operator/kube/client.hpp"
+#include "operator/kube/events.hpp"
+#include "operator/kube/reconciler.hpp"
+#include "operator/kube/store.hpp"
+#include "operator/specs/secrets.hpp"
+#include "operator/specs/settings.hpp"
+
+namespace tenant::controller {
+
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+struct TenantCaches {
+  std::shared_ptr<kube::ObjectCache> tenants;
+  std::shared_ptr<kube::ObjectCache> servers;
+  std::shared_ptr<kube::ObjectCache> secrets;       // managed-by=tenant-operator
+  std::shared_ptr<kube::ObjectCache> deployments;
+  std::shared_ptr<kube::ObjectCache> services;
+  std::shared_ptr<kube::ObjectCache> pdbs;
+  std::shared_ptr<kube::ObjectCache> hpas;
+  std::shared_ptr<kube::ObjectCache> network_policies;
+};
+
+struct TenantReconcilerOptions {
+  specs::ApiSettings api;
+  // How often the schema side (migrations status, schema public privileges, first admin)
+  // is re-checked for an otherwise unchanged Tenant.
+  std::chrono::milliseconds schema_recheck{std::chrono::minutes(10)};
+  unsigned bcrypt_cost = 12;
+  std::string admin_username = "admin";
+  std::chrono::milliseconds rollout_poll{std::chrono::seconds(5)};
+};
+
+// Condition types and reasons (also read by tests and the DatabaseServer mapping).
+inline constexpr const char* kReady = "Ready";
+inline constexpr const char* kReconciling = "Reconciling";
+inline constexpr const char* kStalled = "Stalled";
+inline constexpr const char* kDatabaseReady = "DatabaseReady";
+inline constexpr const char* kCredentialsReady = "CredentialsReady";
+inline constexpr const char* kSchemaReady = "SchemaReady";
+inline constexpr const char* kApiReady = "ApiReady";
+
+class TenantReconciler final : public kube::Reconciler {
+ public:
+  TenantReconciler(std::shared_ptr<kube::Client> client, TenantCaches caches,
+                   std::shared_ptr<kube::EventRecorder> events, std::shared_ptr<ServerRegistry> registry,
+                   TenantReconcilerOptions options, Clock clock = std::chrono::system_clock::now);
+
+  kube::Result Reconcile(const kube::Request& req, std::stop_token stop) override;
+
+  // Working state of one reconcile (tenant_context.hpp; internal).
+  struct Step;
+  struct Context;
+
+ private:
+
+  kube::Result Finalize(Context& ctx);
+  Step Placement(Context& ctx);
+  Step EnsureDatabase(Context& ctx);
+  Step EnsureCredentials(Context& ctx);
+  Step EnsureSchema(Context& ctx);
+  Step EnsureApi(Context& ctx);
+
+  // Apply `desired` unless the observed object already contains it.
+  bool ApplyIfChanged(Context& ctx, const kube::Resource& r, const kube::ObjectCache& cache, const nlohmann::json& desired);
+  void DeleteIfPresent(Context& ctx, const kube::Resource& r, const kube::ObjectCache& cache, const std::string& name);
+  // Cached object, or a live read when the cache has none (a Secret we just created may
+  // not have reached the cache yet; regenerating its values would churn credentials).
+  std::optional<nlohmann::json> SecretOrLive(const std::string& ns, const std::string& name);
+  bool WriteStatus(Context& ctx);
+  void Event(Context& ctx, bool warning, const std::string& reason, const std::string& action, const std::string& note);
+  std::vector<struct ServerCandidate> Candidates();
+  std::chrono::milliseconds Backoff(const std::string& key, bool failed);
+
+  std::shared_ptr<kube::Client> client_;
+  TenantCaches caches_;
+  std::shared_ptr<kube::EventRecorder> events_;
+  std::shared_ptr<ServerRegistry> registry_;
+  TenantReconcilerOptions opts_;
+  Clock clock_;
+
+  std::mutex mu_;
+  std::map<std::string, int> failures_;                           // per tenant key
+  std::map<std::string, std::chrono::system_clock::time_point> schema_checked_;  // per tenant uid+generation
+  std::map<std::string, std::string> pending_placements_;       // tenant key -> server (until status shows it)
+};
+
+}  // namespace tenant::controller

@@ -1,0 +1,356 @@
+// The ordered Ensure* steps of the Tenant reconciler. Each observes first and writes only
+// what differs, so repeated reconciles converge without churn.
+#include <algorithm>
+
+#include "common/migrations/migration_set.hpp"
+#include "operator/api/condition.hpp"
+#include "operator/api/names.hpp"
+#include "operator/api/resources.hpp"
+#include "operator/controller/placement.hpp"
+#include "operator/controller/rotation.hpp"
+#include "operator/controller/tenant_context.hpp"
+#include "operator/database/bcrypt.hpp"
+#include "operator/database/random.hpp"
+#include "operator/kube/objects.hpp"
+#include "operator/specs/workload.hpp"
+
+namespace tenant::controller {
+
+using nlohmann::json;
+using Step = TenantReconciler::Step;
+
+namespace {
+bool Contains(const std::vector<std::string>& v, const std::string& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+bool DeploymentAvailable(const json& d) {
+  const json conds = d.value("status", json::object()).value("conditions", json::array());
+  for (const auto& c : conds) {
+    if (c.value("type", "") == "Available") return c.value("status", "") == "True";
+  }
+  return false;
+}
+}  // namespace
+
+Step TenantReconciler::Placement(Context& ctx) {
+  ctx.part = kDatabaseReady;
+  {
+    std::lock_guard lock(mu_);
+    auto it = pending_placements_.find(ctx.key);
+    if (ctx.tenant.status.database.server.empty() && it != pending_placements_.end()) {
+      ctx.tenant.status.database.server = it->second;
+    }
+  }
+  controller::Placement p = Place(ctx.tenant, Candidates());
+  if (p.server.empty()) {
+    SetCond(ctx, kDatabaseReady, api::kConditionFalse, p.reason, p.message);
+    if (p.stalled) return Step::Stall(p.reason, p.message);
+    return Step::Wait(p.reason, p.message, std::chrono::seconds(30));
+  }
+  if (ctx.status.database.server.empty()) {
+    {
+      std::lock_guard lock(mu_);
+      pending_placements_[ctx.key] = p.server;
+    }
+    ctx.status.database.server = p.server;
+    ctx.status.database.name = ctx.names.database;
+    Event(ctx, false, "Placed", "Place", "placed on DatabaseServer " + p.server);
+    // Persist the placement before touching PostgreSQL: it must survive a crash so the
+    // database is never created on a second server.
+    WriteStatus(ctx);
+  }
+  auto entry = registry_->Get(p.server);
+  if (!entry || !entry->ready || !entry->executor) {
+    std::string why = entry && !entry->message.empty() ? entry->message : "not checked yet";
+    std::string msg = "DatabaseServer " + p.server + " is not ready: " + why;
+    SetCond(ctx, kDatabaseReady, api::kConditionFalse, "DatabaseServerNotReady", msg);
+    return Step::Wait("DatabaseServerNotReady", msg, entry ? std::chrono::seconds(10) : std::chrono::seconds(1));
+  }
+  ctx.server = *entry;
+  return Step::Ok();
+}
+
+Step TenantReconciler::EnsureDatabase(Context& ctx) {
+  ctx.part = kDatabaseReady;
+  auto& exec = *ctx.server.executor;
+  const auto& n = ctx.names;
+  const auto& spec = ctx.tenant.spec.database;
+  std::vector<std::string> repaired;
+
+  database::Rows roles = exec.Query("", database::SelectRoles(n));
+  std::map<std::string, bool> member;
+  for (std::size_t i = 0; i < roles.size(); ++i) member[roles.Get(i, "rolname").value_or("")] = roles.Bool(i, "member_of_owner");
+  if (!member.count(n.owner_role)) {
+    exec.Execute("", database::CreateOwnerRole(n));
+    ctx.created_roles.push_back(n.owner_role);
+  }
+  for (const auto* login : {&n.login_a, &n.login_b}) {
+    auto it = member.find(*login);
+    if (it == member.end()) {
+      // No password yet: EnsureCredentials sets one on the role the Secret points at.
+      exec.Execute("", database::CreateLoginRole(n, *login, ""));
+      ctx.created_roles.push_back(*login);
+    } else if (!it->second) {
+      exec.Execute("", database::GrantOwnerTo(n, *login));
+      repaired.push_back("membership of " + *login);
+    }
+  }
+
+  database::Rows db = exec.Query("", database::SelectDatabase(n));
+  const std::string comment =
+      database::ManagedComment(ctx.tenant.metadata.namespace_, ctx.tenant.metadata.name, ctx.tenant.metadata.uid);
+  if (db.empty()) {
+    exec.Execute("", database::CreateDatabase(n, spec.connection_limit));
+    exec.Execute("", database::RevokeDatabaseFromPublic(n));
+    exec.Execute("", database::CommentOnDatabase(n, comment));
+    ctx.database_created = true;
+    Event(ctx, false, "DatabaseCreated", "CreateDatabase",
+          "created database " + n.database + " on " + ctx.server.name + " owned by " + n.owner_role);
+  } else {
+    if (db.Int(0, "datconnlimit", -2) != spec.connection_limit) {
+      exec.Execute("", database::SetConnectionLimit(n, spec.connection_limit));
+      repaired.push_back("connection limit " + std::to_string(spec.connection_limit));
+    }
+    if (db.Bool(0, "public_has_privileges")) {
+      exec.Execute("", database::RevokeDatabaseFromPublic(n));
+      repaired.push_back("privileges of PUBLIC");
+    }
+    if (db.Get(0, "comment").value_or("") != comment) {
+      exec.Execute("", database::CommentOnDatabase(n, comment));
+      repaired.push_back("comment");
+    }
+  }
+  if (!ctx.created_roles.empty() && !ctx.database_created) {
+    std::string list;
+    for (const auto& r : ctx.created_roles) list += (list.empty() ? "" : ", ") + r;
+    repaired.push_back("missing role(s) " + list);
+  }
+  if (!repaired.empty()) {
+    std::string list;
+    for (const auto& r : repaired) list += (list.empty() ? "" : "; ") + r;
+    Event(ctx, false, "DatabaseRepaired", "RepairDatabase", "restored " + list + " of " + n.database);
+  }
+  ctx.status.database.name = n.database;
+  SetCond(ctx, kDatabaseReady, api::kConditionTrue, "Provisioned",
+          "database " + n.database + " on DatabaseServer " + ctx.server.name + " (connection limit " +
+              std::to_string(spec.connection_limit) + ")");
+  return Step::Ok();
+}
+
+Step TenantReconciler::EnsureCredentials(Context& ctx) {
+  ctx.part = kCredentialsReady;
+  const auto& t = ctx.tenant;
+  const std::string& ns = t.metadata.namespace_;
+  auto& exec = *ctx.server.executor;
+  const std::string db_secret_name = api::DbSecretName(t.metadata.name);
+
+  auto db_secret = SecretOrLive(ns, db_secret_name);
+  auto data = db_secret ? specs::DecodeSecretData(*db_secret) : std::map<std::string, std::string>{};
+  specs::CredentialsState state = db_secret ? specs::ParseCredentialsState(*db_secret) : specs::CredentialsState{};
+  std::string active = data["username"];
+  std::string password = data["password"];
+  if (active != ctx.names.login_a && active != ctx.names.login_b) active.clear();
+  const auto ann = t.metadata.annotations.find(std::string(api::kRotateAnnotation));
+  const std::string rotate_request = ann == t.metadata.annotations.end() ? "" : ann->second;
+
+  bool need_password = active.empty() || password.size() < 32 || Contains(ctx.created_roles, active);
+  std::string message;
+  if (need_password) {
+    if (active.empty()) active = ctx.names.login_a;
+    password = database::GeneratePassword();
+    exec.Execute("", database::SetPassword(active, exec.ScramVerifier(active, password)));
+    state.rotated_at = api::FormatTime(ctx.now);
+    state.rotation_request = rotate_request;
+    state.retiring_role.clear();
+    Event(ctx, false, db_secret ? "CredentialsRepaired" : "CredentialsCreated", "SetPassword",
+          "set a new password on " + active + (db_secret ? " (the Secret or the role had been changed)" : ""));
+    message = "Secret " + db_secret_name + " holds the credentials of " + active;
+  } else {
+    auto deployment = caches_.deployments->Get(ns, api::ApiName(t.metadata.name));
+    const std::string version = specs::CredentialsVersion(active, password);
+    RotationDecision d = DecideRotation(t, state, deployment && RolloutComplete(*deployment, version), ctx.now);
+    switch (d.action) {
+      case RotationAction::kRotate: {
+        // Decide on the live Secret, never on a possibly stale cache: a second rotation
+        // on stale data would strand the pods on a password that no longer exists.
+        auto live = client_->GetOrNull(kube::resources::kSecrets, ns, db_secret_name);
+        if (!live || specs::ParseCredentialsState(*live) != state || specs::DecodeSecretData(*live) != data) {
+          return Step::Wait("CacheSyncing", "waiting for the Secret cache to catch up", std::chrono::seconds(1));
+        }
+        const std::string next = OtherRole(t.spec.tenant_id, active);
+        const std::string next_password = database::GeneratePassword();
+        exec.Execute("", database::SetPassword(next, exec.ScramVerifier(next, next_password)));
+        state.retiring_role = active;
+        state.rotated_at = api::FormatTime(ctx.now);
+        if (!rotate_request.empty()) state.rotation_request = rotate_request;
+        Event(ctx, false, "CredentialsRotated", "RotateCredentials",
+              "switched " + db_secret_name + " from " + active + " to " + next + " (" + d.why +
+                  "); the old role keeps working until the API rollout completes");
+        active = next;
+        password = next_password;
+        ctx.RequeueWithin(opts_.rollout_poll);
+        message = "rotating: waiting for the API rollout before retiring " + state.retiring_role;
+        break;
+      }
+      case RotationAction::kAwaitRollout:
+        ctx.RequeueWithin(opts_.rollout_poll);
+        message = "rotating: waiting for the API rollout before retiring " + state.retiring_role;
+        break;
+      case RotationAction::kRetireOldRole: {
+        const std::string old = state.retiring_role;
+        exec.Execute("", database::RemovePassword(old));
+        exec.Execute("", database::TerminateRoleSessions(old));
+        state.retiring_role.clear();
+        Event(ctx, false, "OldCredentialsRetired", "RotateCredentials",
+              "removed the password of " + old + " and ended its sessions after the rollout completed");
+        message = "Secret " + db_secret_name + " holds the credentials of " + active;
+        break;
+      }
+      case RotationAction::kNone:
+        if (d.next_check) ctx.RequeueWithin(*d.next_check);
+        message = "Secret " + db_secret_name + " holds the credentials of " + active;
+        break;
+    }
+  }
+  ctx.connection = specs::DbConnection{ctx.server.host,  ctx.server.port,     ctx.names.database, active,
+                                       password,          ctx.server.ssl_mode, ctx.server.ca_pem};
+  ctx.credentials_version = specs::CredentialsVersion(active, password);
+  ApplyIfChanged(ctx, kube::resources::kSecrets, *caches_.secrets, specs::BuildDbSecret(t, ctx.connection, state));
+
+  auto api_secret = SecretOrLive(ns, api::ApiSecretName(t.metadata.name));
+  std::string jwt = api_secret ? specs::DecodeSecretData(*api_secret)[specs::kJwtKey] : "";
+  if (jwt.size() < 32) jwt = database::GenerateJwtSigningKey();
+  ApplyIfChanged(ctx, kube::resources::kSecrets, *caches_.secrets, specs::BuildApiSecret(t, jwt));
+
+  auto admin_secret = SecretOrLive(ns, api::AdminSecretName(t.metadata.name));
+  auto admin = admin_secret ? specs::DecodeSecretData(*admin_secret) : std::map<std::string, std::string>{};
+  ctx.admin_username = admin["username"].empty() ? opts_.admin_username : admin["username"];
+  ctx.admin_password = admin["password"].size() < 12 ? database::GenerateAdminPassword() : admin["password"];
+  ApplyIfChanged(ctx, kube::resources::kSecrets, *caches_.secrets,
+                 specs::BuildAdminSecret(t, ctx.admin_username, ctx.admin_password));
+
+  ctx.status.credentials = {db_secret_name, active, state.rotated_at};
+  SetCond(ctx, kCredentialsReady, api::kConditionTrue, state.retiring_role.empty() ? "Ready" : "Rotating", message);
+  return Step::Ok();
+}
+
+Step TenantReconciler::EnsureSchema(Context& ctx) {
+  ctx.part = kSchemaReady;
+  const auto& t = ctx.tenant;
+  const auto& set = migrations::Embedded();
+  const int latest = set.latest();
+  const int target = t.spec.database.schema_version.value_or(latest);
+  if (target > latest) {
+    return Step::Stall("UnknownSchemaVersion", "spec.database.schemaVersion " + std::to_string(target) +
+                                                   " is newer than the newest bundled migration " + std::to_string(latest));
+  }
+  const std::string check_key = t.metadata.uid;
+  bool need_check = ctx.database_created || ctx.status.database.schema_version != target ||
+                    t.status.observed_generation != t.metadata.generation ||
+                    !api::IsConditionTrue(t.status.conditions, kSchemaReady);
+  {
+    std::lock_guard lock(mu_);
+    auto it = schema_checked_.find(check_key);
+    if (it == schema_checked_.end() || ctx.now - it->second >= opts_.schema_recheck) need_check = true;
+  }
+  if (!need_check) return Step::Ok();
+
+  auto& exec = *ctx.server.executor;
+  const std::string& db = ctx.names.database;
+  // The owner role must own schema public (or migrations hit "permission denied for
+  // schema public"), and PUBLIC gets nothing in it.
+  database::Rows ps = exec.Query(db, database::SelectPublicSchema());
+  if (!ps.empty()) {
+    if (ps.Get(0, "owner").value_or("") != ctx.names.owner_role) exec.Execute(db, database::AlterPublicSchemaOwner(ctx.names));
+    if (ps.Bool(0, "public_has_privileges")) exec.Execute(db, database::RevokePublicSchemaFromPublic());
+  }
+
+  migrations::Status st = exec.SchemaStatus(db);
+  if (st.has_mismatch()) {
+    for (const auto& m : st.migrations) {
+      if (m.state != migrations::State::kMismatched) continue;
+      return Step::Stall("MigrationChecksumMismatch",
+                         "migration " + std::to_string(m.version) + " (" + m.name + ") was applied with checksum " +
+                             m.applied_checksum.substr(0, 12) + "… but the bundled file has " +
+                             m.expected_checksum.substr(0, 12) + "…; nothing was applied. Restore the original migration");
+    }
+  }
+  if (st.current_version > target && !t.spec.database.allow_downgrade) {
+    return Step::Stall("DowngradeNotAllowed", "database is at schema version " + std::to_string(st.current_version) +
+                                                  ", spec asks for " + std::to_string(target) +
+                                                  "; set spec.database.allowDowngrade: true to run down migrations");
+  }
+  if (st.current_version != target) {
+    try {
+      auto out = exec.Migrate(db, ctx.names.owner_role, target, t.spec.database.allow_downgrade);
+      Event(ctx, false, "SchemaMigrated", "Migrate",
+            "migrated " + db + " from version " + std::to_string(out.from_version) + " to " +
+                std::to_string(out.to_version) + " (" + std::to_string(out.steps) + " migration(s))");
+    } catch (const migrations::ChecksumMismatch& e) {
+      return Step::Stall("MigrationChecksumMismatch", e.what());
+    } catch (const migrations::DowngradeNotAllowed& e) {
+      return Step::Stall("DowngradeNotAllowed", e.what());
+    } catch (const migrations::UnknownVersion& e) {
+      return Step::Stall("UnknownSchemaVersion", e.what());
+    } catch (const migrations::LockTimeout& e) {
+      return Step::Wait("MigrationLocked", e.what(), std::chrono::seconds(10));
+    } catch (const migrations::MigrationFailed& e) {
+      return Step::Fail("MigrationFailed", e.what());
+    }
+  }
+  ctx.status.database.schema_version = target;
+
+  // First admin user, only while the tenant has no users at all.
+  if (exec.Query(db, database::CountUsers()).Int(0, "count", -1) == 0) {
+    exec.Execute(db, database::InsertFirstAdmin(ctx.admin_username, database::BcryptHash(ctx.admin_password, opts_.bcrypt_cost)));
+    Event(ctx, false, "AdminSeeded", "SeedAdmin",
+          "created the first admin user \"" + ctx.admin_username + "\" (password in Secret " +
+              api::AdminSecretName(t.metadata.name) + ")");
+  }
+  {
+    std::lock_guard lock(mu_);
+    schema_checked_[check_key] = ctx.now;
+  }
+  SetCond(ctx, kSchemaReady, api::kConditionTrue, "Migrated", "schema at version " + std::to_string(target));
+  return Step::Ok();
+}
+
+Step TenantReconciler::EnsureApi(Context& ctx) {
+  ctx.part = kApiReady;
+  const auto& t = ctx.tenant;
+  const std::string name = api::ApiName(t.metadata.name);
+  specs::DeploymentInputs in{ctx.credentials_version, !ctx.server.ca_pem.empty(), ctx.server.port};
+  ApplyIfChanged(ctx, kube::resources::kDeployments, *caches_.deployments, specs::BuildDeployment(t, opts_.api, in));
+  ApplyIfChanged(ctx, kube::resources::kServices, *caches_.services, specs::BuildService(t));
+  ApplyIfChanged(ctx, kube::resources::kNetworkPolicies, *caches_.network_policies, specs::BuildNetworkPolicy(t, opts_.api, in));
+  if (auto pdb = specs::BuildPodDisruptionBudget(t)) {
+    ApplyIfChanged(ctx, kube::resources::kPodDisruptionBudgets, *caches_.pdbs, *pdb);
+  } else {
+    DeleteIfPresent(ctx, kube::resources::kPodDisruptionBudgets, *caches_.pdbs, name);
+  }
+  if (auto hpa = specs::BuildHorizontalPodAutoscaler(t)) {
+    ApplyIfChanged(ctx, kube::resources::kHorizontalPodAutoscalers, *caches_.hpas, *hpa);
+  } else {
+    DeleteIfPresent(ctx, kube::resources::kHorizontalPodAutoscalers, *caches_.hpas, name);
+  }
+
+  auto dep = caches_.deployments->Get(t.metadata.namespace_, name);
+  const json st = dep ? dep->value("status", json::object()) : json::object();
+  ctx.status.api.deployment = name;
+  ctx.status.api.service = name;
+  ctx.status.api.replicas = st.value("replicas", 0);
+  ctx.status.api.ready_replicas = st.value("readyReplicas", 0);
+  const long long wanted = dep ? dep->value("spec", json::object()).value("replicas", 0LL) : 0;
+  const std::string progress = "Deployment " + name + ": " + std::to_string(ctx.status.api.ready_replicas.value_or(0)) +
+                               "/" + std::to_string(wanted) + " replicas ready";
+  if (dep && DeploymentAvailable(*dep) && RolloutComplete(*dep, ctx.credentials_version)) {
+    SetCond(ctx, kApiReady, api::kConditionTrue, "Available", progress);
+    return Step::Ok();
+  }
+  SetCond(ctx, kApiReady, api::kConditionFalse, "Progressing", progress);
+  // The Deployment's own watch events bring us back; the requeue is only a safety net.
+  return Step::Wait("ApiProgressing", progress, std::chrono::seconds(30));
+}
+
+}  // namespace tenant::controller

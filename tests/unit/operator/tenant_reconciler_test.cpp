@@ -1,0 +1,345 @@
+// The Tenant reconciler against fakes of its two I/O interfaces: provisioning order,
+// idempotence (a second reconcile of an unchanged Tenant writes nothing), drift repair,
+// suspend, failures and stalls, deletion.
+#include <catch2/catch.hpp>
+
+#include "operator/api/condition.hpp"
+#include "operator/api/names.hpp"
+#include "operator/controller/tenant_reconciler.hpp"
+#include "operator/kube/objects.hpp"
+#include "operator/specs/encoding.hpp"
+#include "operator/specs/secrets.hpp"
+#include "tenant_fakes.hpp"
+
+using namespace tenant;
+using nlohmann::json;
+using test::FakeClient;
+using test::FakeEvents;
+using test::FakeExecutor;
+
+namespace {
+
+struct Harness {
+  std::shared_ptr<FakeClient> client = std::make_shared<FakeClient>();
+  std::shared_ptr<FakeEvents> events = std::make_shared<FakeEvents>();
+  std::shared_ptr<FakeExecutor> db = std::make_shared<FakeExecutor>();
+  std::shared_ptr<controller::ServerRegistry> registry = std::make_shared<controller::ServerRegistry>();
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::from_time_t(1'800'000'000);
+  std::unique_ptr<controller::TenantReconciler> reconciler;
+
+  explicit Harness(json spec = json{{"tenantId", "acme"}}) {
+    namespace r = kube::resources;
+    controller::TenantCaches caches{client->StoreFor(api::kTenants), client->StoreFor(api::kDatabaseServers),
+                                    client->StoreFor(r::kSecrets),   client->StoreFor(r::kDeployments),
+                                    client->StoreFor(r::kServices),  client->StoreFor(r::kPodDisruptionBudgets),
+                                    client->StoreFor(r::kHorizontalPodAutoscalers),
+                                    client->StoreFor(r::kNetworkPolicies)};
+    controller::TenantReconcilerOptions opts;
+    opts.bcrypt_cost = 4;  // the cheapest bcrypt: this tests decisions, not hashing
+    opts.api.default_image = "tenant-api:test";
+    reconciler = std::make_unique<controller::TenantReconciler>(client, caches, events, registry, opts,
+                                                                [this] { return now; });
+    client->StoreFor(api::kDatabaseServers)
+        ->Upsert(json{{"apiVersion", "tenancy.erp.dev/v1alpha1"},
+                      {"kind", "DatabaseServer"},
+                      {"metadata", {{"name", "main"}, {"uid", "srv-1"}, {"labels", {{"region", "eu"}}}}},
+                      {"spec", {{"host", "pg.db.svc"}, {"adminSecretRef", {{"namespace", "db"}, {"name", "pg-admin"}}}}}});
+    registry->Put(controller::ServerEntry{"main", "pg.db.svc", 5432, "verify-full", "CA-PEM", "fp", db, true, "", "15.99"});
+    client->StoreFor(api::kTenants)
+        ->Upsert(json{{"apiVersion", "tenancy.erp.dev/v1alpha1"},
+                      {"kind", "Tenant"},
+                      {"metadata", {{"name", "acme"}, {"namespace", "erp"}, {"uid", "t-uid"}, {"generation", 1},
+                                    {"resourceVersion", "1"}}},
+                      {"spec", spec}});
+  }
+
+  kube::Result Reconcile() { return reconciler->Reconcile({"erp", "acme"}, {}); }
+  json Tenant() { return *client->StoreFor(api::kTenants)->Get("erp/acme"); }
+  std::optional<json> Object(const kube::Resource& r, const std::string& name) {
+    auto o = client->StoreFor(r)->Get("erp/" + name);
+    return o ? std::optional<json>(*o) : std::nullopt;
+  }
+  std::string Condition(const std::string& type, std::string* reason = nullptr, std::string* message = nullptr) {
+    const json t = Tenant();  // keep the object alive while iterating
+    for (const auto& c : t["status"]["conditions"]) {
+      if (c["type"] == type) {
+        if (reason) *reason = c["reason"];
+        if (message) *message = c["message"];
+        return c["status"];
+      }
+    }
+    return "absent";
+  }
+  std::map<std::string, std::string> DbSecret() {
+    return specs::DecodeSecretData(*Object(kube::resources::kSecrets, "acme-db"));
+  }
+  void EditTenant(const std::function<void(json&)>& f) {
+    json t = Tenant();
+    f(t);
+    t["metadata"]["generation"] = t["metadata"]["generation"].get<long long>() + 1;
+    client->StoreFor(api::kTenants)->Upsert(t);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("First reconcile provisions everything in order and reports Ready", "[tenant]") {
+  Harness h;
+  auto result = h.Reconcile();
+  CHECK(result.ok());
+  json t = h.Tenant();
+  CHECK(kube::HasFinalizer(t, "tenancy.erp.dev/cleanup"));
+  CHECK(h.Condition("Ready") == "True");
+  CHECK(h.Condition("Reconciling") == "False");
+  CHECK(h.Condition("Stalled") == "False");
+  for (const char* part : {"DatabaseReady", "CredentialsReady", "SchemaReady", "ApiReady"}) CHECK(h.Condition(part) == "True");
+  CHECK(t["status"]["observedGeneration"] == 1);
+  CHECK(t["status"]["database"] == json({{"server", "main"}, {"name", "erp_tenant_acme"},
+                                         {"schemaVersion", migrations::Embedded().latest()}}));
+  CHECK(t["status"]["credentials"]["secretName"] == "acme-db");
+  CHECK(t["status"]["credentials"]["activeRole"] == "erp_tenant_acme_a");
+
+  // PostgreSQL side: roles, database, grants, comment, schema, first admin.
+  REQUIRE(h.db->roles.count("erp_tenant_acme_owner"));
+  CHECK(h.db->roles["erp_tenant_acme_a"].member);
+  CHECK(h.db->roles["erp_tenant_acme_b"].member);
+  CHECK(h.db->roles["erp_tenant_acme_b"].verifier.empty());  // inactive role has no password
+  const auto& d = h.db->databases.at("erp_tenant_acme");
+  CHECK(d.owner == "erp_tenant_acme_owner");
+  CHECK(d.connlimit == 50);
+  CHECK_FALSE(d.public_privileges);
+  CHECK(d.comment == "tenant-operator: tenant=erp/acme uid=t-uid");
+  CHECK(d.schema_owner == "erp_tenant_acme_owner");
+  CHECK_FALSE(d.public_schema_privileges);
+  CHECK(d.schema_version == migrations::Embedded().latest());
+  CHECK(d.users == 1);
+  // Ordering: roles before database, password before the Secret that carries it.
+  auto pos = [&](const std::string& a) {
+    return std::find(h.db->executed.begin(), h.db->executed.end(), a) - h.db->executed.begin();
+  };
+  CHECK(pos("CreateOwnerRole") < pos("CreateDatabase"));
+  CHECK(pos("CreateDatabase") < pos("SetPassword"));
+  CHECK(pos("Migrate") < pos("SeedFirstAdmin"));
+
+  // The Secret's password is the one set on the active role.
+  auto secret = h.DbSecret();
+  CHECK(secret["username"] == "erp_tenant_acme_a");
+  CHECK(secret["password"].size() == 43);
+  CHECK(h.db->PasswordOf("erp_tenant_acme_a") == secret["password"]);
+  CHECK(secret["ca.crt"] == "CA-PEM");
+  CHECK(secret["host"] == "pg.db.svc");
+  // Workload exists, with the credentials version on the pod template.
+  auto dep = h.Object(kube::resources::kDeployments, "acme-api");
+  REQUIRE(dep);
+  CHECK((*dep)["spec"]["template"]["metadata"]["annotations"]["tenancy.erp.dev/credentials-version"] ==
+        specs::CredentialsVersion(secret["username"], secret["password"]));
+  CHECK(h.Object(kube::resources::kServices, "acme-api"));
+  CHECK(h.Object(kube::resources::kNetworkPolicies, "acme-api"));
+  CHECK(h.Object(kube::resources::kPodDisruptionBudgets, "acme-api"));
+  CHECK_FALSE(h.Object(kube::resources::kHorizontalPodAutoscalers, "acme-api"));
+  CHECK(h.Object(kube::resources::kSecrets, "acme-api"));
+  CHECK(specs::DecodeSecretData(*h.Object(kube::resources::kSecrets, "acme-admin"))["username"] == "admin");
+  CHECK(h.events->Has("DatabaseCreated"));
+  CHECK(h.events->Has("SchemaMigrated"));
+  CHECK(h.events->Has("AdminSeeded"));
+}
+
+TEST_CASE("A second reconcile of an unchanged Tenant makes no API write and no SQL write", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  REQUIRE(h.Condition("Ready") == "True");
+  const int writes = h.client->writes;
+  const auto executed = h.db->executed.size();
+  const int gets = h.client->gets;
+  REQUIRE(writes > 0);
+  for (int i = 0; i < 3; ++i) CHECK(h.Reconcile().ok());
+  CHECK(h.client->writes == writes);
+  CHECK(h.db->executed.size() == executed);
+  CHECK(h.client->gets == gets);  // everything comes from the caches
+}
+
+TEST_CASE("Periodic resync repairs database drift", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  auto& d = h.db->databases.at("erp_tenant_acme");
+  d.connlimit = 3;
+  d.comment = "edited";
+  d.public_privileges = true;
+  h.db->roles.erase("erp_tenant_acme_a");  // the active login role
+  const std::string old_password = h.DbSecret()["password"];
+  h.db->executed.clear();
+  REQUIRE(h.Reconcile().ok());
+  CHECK(d.connlimit == 50);
+  CHECK(d.comment == "tenant-operator: tenant=erp/acme uid=t-uid");
+  CHECK_FALSE(d.public_privileges);
+  REQUIRE(h.db->roles.count("erp_tenant_acme_a"));
+  CHECK(h.db->roles["erp_tenant_acme_a"].member);
+  // The recreated role got a fresh password and the Secret carries it.
+  auto secret = h.DbSecret();
+  CHECK(secret["password"] != old_password);
+  CHECK(h.db->PasswordOf("erp_tenant_acme_a") == secret["password"]);
+  CHECK(h.events->Has("DatabaseRepaired"));
+  CHECK(h.Condition("Ready") == "True");
+}
+
+TEST_CASE("Deleted or edited Kubernetes objects are restored", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  const auto first_secret = h.DbSecret();
+  // Someone deletes <tenant>-db: a fresh password is set and the Secret recreated.
+  h.client->StoreFor(kube::resources::kSecrets)->Remove("erp/acme-db");
+  REQUIRE(h.Reconcile().ok());
+  auto secret = h.DbSecret();
+  CHECK(secret["password"] != first_secret.at("password"));
+  CHECK(h.db->PasswordOf(secret["username"]) == secret["password"]);
+  // Pods roll onto the new credentials.
+  auto dep = *h.Object(kube::resources::kDeployments, "acme-api");
+  CHECK(dep["spec"]["template"]["metadata"]["annotations"]["tenancy.erp.dev/credentials-version"] ==
+        specs::CredentialsVersion(secret["username"], secret["password"]));
+  // An edited managed key is put back without changing the password.
+  json s = *h.Object(kube::resources::kSecrets, "acme-db");
+  s["data"]["host"] = specs::Base64Encode("evil.example");
+  s["data"].erase("uri");
+  h.client->StoreFor(kube::resources::kSecrets)->Upsert(s);
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.DbSecret() == secret);
+  // Deployment deleted -> recreated; a managed field edited -> restored.
+  h.client->StoreFor(kube::resources::kDeployments)->Remove("erp/acme-api");
+  REQUIRE(h.Reconcile().ok());
+  dep = *h.Object(kube::resources::kDeployments, "acme-api");
+  dep["spec"]["template"]["spec"]["containers"][0]["image"] = "evil:latest";
+  h.client->StoreFor(kube::resources::kDeployments)->Upsert(dep);
+  REQUIRE(h.Reconcile().ok());
+  CHECK((*h.Object(kube::resources::kDeployments, "acme-api"))["spec"]["template"]["spec"]["containers"][0]["image"] ==
+        "tenant-api:test");
+}
+
+TEST_CASE("Spec changes reach the workload and the database", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  h.EditTenant([](json& t) {
+    t["spec"]["api"] = {{"replicas", 1}, {"image", "tenant-api:2"}, {"autoscaling", nullptr}};
+    t["spec"]["database"] = {{"connectionLimit", 20}};
+  });
+  REQUIRE(h.Reconcile().ok());
+  auto dep = *h.Object(kube::resources::kDeployments, "acme-api");
+  CHECK(dep["spec"]["replicas"] == 1);
+  CHECK(dep["spec"]["template"]["spec"]["containers"][0]["image"] == "tenant-api:2");
+  CHECK_FALSE(h.Object(kube::resources::kPodDisruptionBudgets, "acme-api"));  // 1 replica: PDB removed
+  CHECK(h.db->databases.at("erp_tenant_acme").connlimit == 20);
+  h.EditTenant([](json& t) { t["spec"]["api"] = {{"autoscaling", {{"minReplicas", 2}, {"maxReplicas", 5}}}}; });
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.Object(kube::resources::kHorizontalPodAutoscalers, "acme-api"));
+}
+
+TEST_CASE("suspend stops every change but keeps reporting", "[tenant]") {
+  Harness h(json{{"tenantId", "acme"}, {"suspend", true}});
+  h.Reconcile();
+  CHECK(h.db->executed.empty());
+  CHECK_FALSE(h.Object(kube::resources::kSecrets, "acme-db"));
+  std::string reason;
+  CHECK(h.Condition("Reconciling", &reason) == "False");
+  CHECK(reason == "Suspended");
+  CHECK(h.Condition("Ready") == "Unknown");
+}
+
+TEST_CASE("An unreachable database server gives an actionable condition and a backoff", "[tenant]") {
+  Harness h;
+  h.db->down = true;
+  auto r1 = h.Reconcile();
+  CHECK(r1.kind() == kube::Result::Kind::kRequeueAfter);
+  std::string reason, message;
+  CHECK(h.Condition("DatabaseReady", &reason, &message) == "False");
+  CHECK(reason == "DatabaseUnreachable");
+  CHECK_THAT(message, Catch::Contains("could not connect to pg.db.svc:5432") && Catch::Contains("retrying in 5s"));
+  CHECK(h.Condition("Ready") == "False");
+  CHECK(h.Condition("Stalled") == "False");
+  auto r2 = h.Reconcile();
+  CHECK(r2.requeue_after() > r1.requeue_after());  // exponential
+  h.db->down = false;
+  CHECK(h.Reconcile().ok());
+  CHECK(h.Condition("Ready") == "True");
+}
+
+TEST_CASE("No DatabaseServer: NoDatabaseServer, not Stalled; missing serverRef reported", "[tenant]") {
+  Harness h(json{{"tenantId", "acme"}, {"database", {{"serverSelector", {{"matchLabels", {{"region", "us"}}}}}}}});
+  h.Reconcile();
+  std::string reason, message;
+  CHECK(h.Condition("Ready", &reason, &message) == "False");
+  CHECK(reason == "NoDatabaseServer");
+  CHECK(h.Condition("Stalled") == "False");
+  CHECK(h.db->executed.empty());
+  Harness h2(json{{"tenantId", "acme"}, {"database", {{"serverRef", "nope"}}}});
+  h2.Reconcile();
+  CHECK(h2.Condition("Ready", &reason, &message) == "False");
+  CHECK(reason == "DatabaseServerNotFound");
+  CHECK_THAT(message, Catch::Contains("\"nope\""));
+}
+
+TEST_CASE("Migration checksum mismatch and blocked downgrade stall the tenant", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  h.db->databases.at("erp_tenant_acme").mismatch = true;
+  h.EditTenant([](json& t) { t["spec"]["database"] = {{"connectionLimit", 49}}; });
+  h.db->executed.clear();
+  auto r = h.Reconcile();
+  CHECK(r.kind() == kube::Result::Kind::kTerminal);
+  std::string reason;
+  CHECK(h.Condition("Stalled", &reason) == "True");
+  CHECK(reason == "MigrationChecksumMismatch");
+  CHECK(h.Condition("SchemaReady") == "False");
+  CHECK(std::count(h.db->executed.begin(), h.db->executed.end(), "Migrate") == 0);
+
+  h.db->databases.at("erp_tenant_acme").mismatch = false;
+  h.EditTenant([](json& t) { t["spec"]["database"] = {{"schemaVersion", 1}}; });
+  r = h.Reconcile();
+  CHECK(r.kind() == kube::Result::Kind::kTerminal);
+  CHECK(h.Condition("Stalled", &reason) == "True");
+  CHECK(reason == "DowngradeNotAllowed");
+  CHECK(h.db->databases.at("erp_tenant_acme").schema_version == migrations::Embedded().latest());
+  h.EditTenant([](json& t) { t["spec"]["database"] = {{"schemaVersion", 1}, {"allowDowngrade", true}}; });
+  CHECK(h.Reconcile().ok());
+  CHECK(h.db->databases.at("erp_tenant_acme").schema_version == 1);
+  CHECK(h.Condition("Stalled") == "False");
+}
+
+TEST_CASE("Deletion with Retain keeps the database and marks it orphaned", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  h.EditTenant([](json& t) { t["metadata"]["deletionTimestamp"] = "2027-01-15T08:00:00Z"; });
+  CHECK(h.Reconcile().ok());
+  CHECK_FALSE(h.client->StoreFor(api::kTenants)->Get("erp/acme"));  // finalizer removed -> gone
+  REQUIRE(h.db->databases.count("erp_tenant_acme"));
+  CHECK_THAT(h.db->databases.at("erp_tenant_acme").comment, Catch::StartsWith("tenant-operator: orphaned tenant=erp/acme"));
+  CHECK(h.db->roles.size() == 3);
+  CHECK(h.events->Has("DatabaseRetained"));
+}
+
+TEST_CASE("Deletion with Delete drops database and roles; a failure is retried, never skipped", "[tenant]") {
+  Harness h(json{{"tenantId", "acme"}, {"database", {{"deletionPolicy", "Delete"}}}});
+  REQUIRE(h.Reconcile().ok());
+  h.EditTenant([](json& t) { t["metadata"]["deletionTimestamp"] = "2027-01-15T08:00:00Z"; });
+  h.db->down = true;
+  auto r = h.Reconcile();
+  CHECK(r.kind() == kube::Result::Kind::kRequeueAfter);
+  REQUIRE(h.client->StoreFor(api::kTenants)->Get("erp/acme"));  // finalizer kept
+  std::string reason;
+  CHECK(h.Condition("Ready", &reason) == "False");
+  CHECK(reason == "DatabaseUnreachable");
+  h.db->down = false;
+  CHECK(h.Reconcile().ok());
+  CHECK_FALSE(h.client->StoreFor(api::kTenants)->Get("erp/acme"));
+  CHECK(h.db->databases.empty());
+  CHECK(h.db->roles.empty());
+  CHECK(h.events->Has("DatabaseDeleted"));
+}
+
+TEST_CASE("Invalid spec is Stalled and not retried", "[tenant]") {
+  Harness h(json{{"tenantId", "Bad-Id"}});
+  auto r = h.Reconcile();
+  CHECK(r.kind() == kube::Result::Kind::kTerminal);
+  std::string reason;
+  CHECK(h.Condition("Stalled", &reason) == "True");
+  CHECK(reason == "InvalidSpec");
+  CHECK(h.db->executed.empty());
+}
