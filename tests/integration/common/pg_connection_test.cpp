@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <future>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -420,4 +421,31 @@ TEST_CASE("SCRAM verifiers are computed client-side and let the role log in",
   }
   CHECK_THROWS_AS(pg::Connection::Connect(as_role(password + "x")), pg::AuthenticationError);
   admin.Exec("DROP ROLE " + pg::QuoteIdentifier(role));
+}
+
+TEST_CASE("a server outage raises ConnectionError; Reset recovers after restart",
+          "[pg][integration][outage]") {
+  auto& server = PostgresServer::Shared();
+  auto conn = ConnectTo();
+  REQUIRE(conn.Exec("SELECT 1").Int64(0, 0) == 1);
+  server.Stop();
+  struct Restart {  // the server must come back for the tests that follow, whatever happens
+    PostgresServer& s;
+    ~Restart() {
+      try {
+        s.Start();  // no-op when already running
+      } catch (const std::exception& e) {
+        std::cerr << "could not restart PostgreSQL: " << e.what() << "\n";
+      }
+    }
+  } restart{server};
+  CHECK_THROWS_AS(conn.Exec("SELECT 1"), pg::ConnectionError);
+  CHECK_FALSE(conn.IsOpen());
+  CHECK_THROWS_AS(pg::Connection::Connect(server.ConnInfo(), std::chrono::seconds(2)),
+                  pg::ConnectionError);
+  CHECK_THROWS_AS(conn.Reset(std::chrono::seconds(2)), pg::ConnectionError);
+  server.Start();
+  conn.Reset();
+  CHECK(conn.IsOpen());
+  CHECK(conn.Exec("SELECT 2").Int64(0, 0) == 2);
 }
