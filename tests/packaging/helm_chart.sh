@@ -39,7 +39,7 @@ import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = {d["kind"]: d for d in docs}
 dep = kinds["Deployment"]; c = dep["spec"]["template"]["spec"]["containers"][0]
-want_args = ["--namespace=tenants", "--api-image=registry.example.com/erp/tenant-api:0.1.0-test",
+want_args = ["--namespace=tenants", "--default-tenant-api-image=registry.example.com/erp/tenant-api:0.1.0-test",
              "--redis-secret=tenant-redis", "--sentry-secret=tenant-sentry", "--log-level=debug",
              "--max-concurrent-reconciles=8", "--resync-period=5m", "--metrics-bind-address=:9090"]
 missing = [a for a in want_args if a not in c["args"]]
@@ -60,8 +60,8 @@ import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 assert not [d for d in docs if d["kind"] == "ServiceMonitor"]
 c = [d for d in docs if d["kind"] == "Deployment"][0]["spec"]["template"]["spec"]["containers"][0]
-assert not [a for a in c["args"] if a.startswith(("--redis-secret", "--sentry-secret", "--namespace"))], c["args"]
-assert "--api-image=tenant-api:0.1.0" in c["args"], c["args"]
+assert not [a for a in c["args"] if a.startswith(("--redis-secret", "--sentry-secret", "--namespace",
+                                                  "--default-tenant-api-image"))], c["args"]
 print("ok")
 PY
 expect_failure "schema rejects an unknown value" "additional properties 'replicas' not allowed" \

@@ -36,8 +36,9 @@ check "re-apply is a no-op (kubectl diff --server-side)" kubectl diff --server-s
 # Least privilege: what the operator must be able to do, and a sample of what it must not.
 allowed=(
   "list tenants.tenancy.erp.dev" "watch tenants.tenancy.erp.dev" "patch tenants.tenancy.erp.dev"
-  "patch tenants.tenancy.erp.dev --subresource=status" "update tenants.tenancy.erp.dev --subresource=finalizers"
-  "list databaseservers.tenancy.erp.dev" "patch databaseservers.tenancy.erp.dev --subresource=status"
+  "update tenants.tenancy.erp.dev --subresource=status"
+  "list databaseservers.tenancy.erp.dev" "watch databaseservers.tenancy.erp.dev"
+  "update databaseservers.tenancy.erp.dev --subresource=status"
   "create secrets -n tenants" "patch secrets -n tenants" "watch secrets -n tenants"
   "patch deployments.apps -n tenants" "patch services -n tenants" "patch poddisruptionbudgets.policy -n tenants"
   "patch horizontalpodautoscalers.autoscaling -n tenants" "patch networkpolicies.networking.k8s.io -n tenants"
@@ -48,7 +49,8 @@ denied=(
   "create pods -n tenants" "delete namespaces" "create clusterroles.rbac.authorization.k8s.io"
   "create customresourcedefinitions.apiextensions.k8s.io" "patch validatingadmissionpolicies.admissionregistration.k8s.io"
   "update leases.coordination.k8s.io -n kube-system" "create serviceaccounts/token -n tenants"
-  "delete tenants.tenancy.erp.dev" "create databaseservers.tenancy.erp.dev" "get nodes"
+  "delete tenants.tenancy.erp.dev" "create databaseservers.tenancy.erp.dev" "patch databaseservers.tenancy.erp.dev"
+  "get nodes" "delete secrets -n tenants" "delete deployments.apps -n tenants"
 )
 can_i() { # expected(yes|no) verb resource [flags]
   local want=$1 got; shift

@@ -37,7 +37,3 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- define "tenant-operator.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
-
-{{- define "tenant-operator.tenantApiImage" -}}
-{{- default (printf "tenant-api:%s" .Chart.AppVersion) .Values.tenantApi.image }}
-{{- end }}
