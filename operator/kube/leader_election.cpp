@@ -26,9 +26,10 @@ std::string FormatMicroTime(std::chrono::system_clock::time_point t) {
   return out;
 }
 
-std::string MakeLeaderIdentity() {
+std::string MakeLeaderIdentity(const std::string& name) {
   char host[256] = {};
-  if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "unknown");
+  if (!name.empty()) std::snprintf(host, sizeof(host), "%s", name.c_str());
+  else if (gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "unknown");
   unsigned char rnd[8];
   if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
     std::random_device rd;
@@ -147,8 +148,9 @@ bool LeaderElector::Acquire(std::stop_token stop) {
                                                 {"identity", cfg_.identity}});
       return true;
     }
-    // JitterUntil(retryPeriod, 1.2) as in client-go.
-    double f = std::uniform_real_distribution<double>(1.0, 2.2)(gen);
+    // Poll every retryPeriod plus up to 20% jitter (candidates do not retry in lockstep,
+    // and a standby notices an expired lease within about one retryPeriod).
+    double f = std::uniform_real_distribution<double>(1.0, 1.2)(gen);
     if (!SleepFor(stop, std::chrono::milliseconds(static_cast<long long>(cfg_.retry_period.count() * f)))) break;
   }
   return false;

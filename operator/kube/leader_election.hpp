@@ -23,8 +23,8 @@ struct LeaderElectionConfig {
   std::chrono::milliseconds retry_period{2000};
 };
 
-// "<hostname>_<random hex>".
-std::string MakeLeaderIdentity();
+// "<name>_<random hex>"; name = `name` (e.g. the pod name) or the hostname when empty.
+std::string MakeLeaderIdentity(const std::string& name = {});
 
 // client-go leaderelection over a coordination.k8s.io/v1 Lease:
 //  - acquire: create the Lease on 404; otherwise take it only when it is free (empty

@@ -110,7 +110,7 @@ int Manager::Run(std::stop_token stop) {
     kube::LeaderElectionConfig lc;
     lc.lease_namespace = o.leader_election_namespace.empty() ? "default" : o.leader_election_namespace;
     lc.lease_name = o.leader_election_id;
-    lc.identity = kube::MakeLeaderIdentity();
+    lc.identity = kube::MakeLeaderIdentity(o.pod_name);
     lc.lease_duration = o.lease_duration;
     lc.renew_deadline = o.renew_deadline;
     lc.retry_period = o.retry_period;
