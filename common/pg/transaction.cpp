@@ -1,5 +1,7 @@
 #include "common/pg/transaction.hpp"
 
+#include <stdexcept>
+
 namespace tenant::pg {
 
 std::string_view BeginStatement(TransactionOptions options) {
@@ -19,6 +21,12 @@ std::string_view BeginStatement(TransactionOptions options) {
 }
 
 Transaction::Transaction(Connection& conn, TransactionOptions options) : conn_(conn) {
+  // PostgreSQL only warns on a nested BEGIN; this guard's ROLLBACK would then end the
+  // outer transaction too. Refuse instead (use savepoints explicitly if ever needed).
+  if (conn_.TransactionStatus() != PQTRANS_IDLE && conn_.IsOpen()) {
+    active_ = false;
+    throw std::logic_error("pg::Transaction started on a connection already inside a transaction");
+  }
   conn_.Exec(BeginStatement(options));
 }
 

@@ -13,7 +13,7 @@ struct TransactionOptions {
   bool read_only = false;
 };
 
-// BEGIN on construction; ROLLBACK on destruction unless Commit() succeeded (errors during
+// BEGIN on construction (std::logic_error if the connection is already in a transaction); ROLLBACK on destruction unless Commit() succeeded (errors during
 // that rollback are swallowed: the destructor may run while an exception unwinds, and a
 // broken connection drops the transaction anyway).
 class Transaction {

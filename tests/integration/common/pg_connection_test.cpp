@@ -269,6 +269,12 @@ TEST_CASE("transaction guard commits, rolls back on scope exit and after errors"
     tx.Rollback();
     CHECK_FALSE(tx.active());
   }
+  {
+    pg::Transaction outer(conn);
+    outer.Exec("INSERT INTO tx VALUES ('outer')");
+    CHECK_THROWS_AS(pg::Transaction(conn), std::logic_error);  // nested: refused
+    CHECK(conn.TransactionStatus() == PQTRANS_INTRANS);         // outer untouched
+  }
   const auto r = conn.Exec("SELECT v FROM tx ORDER BY v");
   REQUIRE(r.rows() == 1);
   CHECK(r.Value(0, 0) == "kept");
