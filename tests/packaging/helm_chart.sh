@@ -40,11 +40,14 @@ docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 kinds = {d["kind"]: d for d in docs}
 dep = kinds["Deployment"]; c = dep["spec"]["template"]["spec"]["containers"][0]
 want_args = ["--namespace=tenants", "--default-tenant-api-image=registry.example.com/erp/tenant-api:0.1.0-test",
-             "--redis-secret=tenant-redis", "--sentry-secret=tenant-sentry", "--log-level=debug",
+             "--log-level=debug",
              "--max-concurrent-reconciles=8", "--resync-period=5m", "--metrics-bind-address=:9090"]
 missing = [a for a in want_args if a not in c["args"]]
 assert not missing, f"args missing {missing}: {c['args']}"
 assert c["image"] == "registry.example.com/erp/tenant-operator:0.1.0-test", c["image"]
+env = {e["name"]: e.get("value") for e in c["env"]}
+assert env.get("TENANT_OPERATOR_REDIS_SECRET") == "tenant-redis", env
+assert env.get("TENANT_OPERATOR_SENTRY_SECRET") == "tenant-sentry", env
 assert dep["spec"]["template"]["spec"]["serviceAccountName"] == "erp-operator"
 assert dep["spec"]["template"]["spec"]["nodeSelector"] == {"kubernetes.io/os": "linux"}
 assert dep["spec"]["template"]["spec"]["tolerations"][0]["key"] == "dedicated"
@@ -55,13 +58,13 @@ assert kinds["ServiceMonitor"]["metadata"]["labels"]["release"] == "prometheus"
 assert c["resources"]["limits"]["memory"] == "512Mi"
 print("ok")
 PY
-check "defaults: no ServiceMonitor, no Redis/Sentry flags" "$py" - "$work/default.yaml" <<'PY'
+check "defaults: no ServiceMonitor, no Redis/Sentry settings" "$py" - "$work/default.yaml" <<'PY'
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 assert not [d for d in docs if d["kind"] == "ServiceMonitor"]
 c = [d for d in docs if d["kind"] == "Deployment"][0]["spec"]["template"]["spec"]["containers"][0]
-assert not [a for a in c["args"] if a.startswith(("--redis-secret", "--sentry-secret", "--namespace",
-                                                  "--default-tenant-api-image"))], c["args"]
+assert not [a for a in c["args"] if a.startswith(("--namespace", "--default-tenant-api-image"))], c["args"]
+assert not [e for e in c["env"] if e["name"].startswith("TENANT_OPERATOR_")], c["env"]
 print("ok")
 PY
 expect_failure "schema rejects an unknown value" "additional properties 'replicas' not allowed" \
