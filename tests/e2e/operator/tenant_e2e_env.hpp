@@ -1,0 +1,207 @@
+#pragma once
+// Shared environment of the Tenant e2e tests: the fixture's local control plane, a real
+// TLS PostgreSQL, the CRDs + RBAC + admission policy from crds/ and manifests/, one
+// DatabaseServer, and the tenant-operator binary running as the ServiceAccount of
+// manifests/rbac (a minted kubeconfig, not admin). Set up once per test process.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/pg/connection.hpp"
+#include "common/pg/conninfo.hpp"
+#include "operator/api/resources.hpp"
+#include "operator/kube/config.hpp"
+#include "operator/kube/rest_client.hpp"
+#include "operator/specs/secrets.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/local_cluster.hpp"
+#include "tests/support/postgres_server.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace tenant::e2e {
+
+using nlohmann::json;
+
+inline bool Eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    try {
+      if (cond()) return true;
+    } catch (const std::exception&) {
+    }
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+inline std::string RandomSuffix() {
+  static std::mt19937 gen(std::random_device{}());
+  return std::to_string(std::uniform_int_distribution<int>(100000, 999999)(gen));
+}
+
+class TenantEnv {
+ public:
+  static TenantEnv& Get() {
+    static TenantEnv env;
+    return env;
+  }
+
+  test::LocalCluster& cluster;
+  test::PostgresServer& pg;
+  std::shared_ptr<kube::RestClient> admin;  // test-side client (admin)
+  test::TempDir dir{"tenant-e2e"};
+  std::string server_name = "e2e-pg-" + RandomSuffix();
+  std::unique_ptr<test::ChildProcess> operator_process;
+
+  std::filesystem::path operator_log() const { return dir.path() / "operator.log"; }
+
+  std::string OperatorLogTail(std::size_t lines = 60) const {
+    std::ifstream in(operator_log());
+    std::vector<std::string> all;
+    for (std::string l; std::getline(in, l);) all.push_back(l);
+    std::string out;
+    for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) out += all[i] + "\n";
+    return out;
+  }
+
+  std::string NewNamespace(const std::string& prefix) {
+    std::string name = prefix + "-" + RandomSuffix();
+    admin->Create(kube::resources::kNamespaces, "",
+                  {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
+    return name;
+  }
+
+  json Tenant(const std::string& ns, const std::string& name, const std::string& tenant_id, json extra_spec = json::object()) {
+    json spec = {{"tenantId", tenant_id}, {"database", {{"serverRef", server_name}}}};
+    spec.merge_patch(extra_spec);
+    return {{"apiVersion", "tenancy.erp.dev/v1alpha1"},
+            {"kind", "Tenant"},
+            {"metadata", {{"name", name}, {"namespace", ns}}},
+            {"spec", spec}};
+  }
+
+  std::optional<json> GetTenant(const std::string& ns, const std::string& name) {
+    return admin->GetOrNull(api::kTenants, ns, name);
+  }
+
+  static std::string ConditionOf(const json& t, const std::string& type, std::string* reason = nullptr,
+                                 std::string* message = nullptr) {
+    if (!t.contains("status") || !t["status"].contains("conditions")) return "absent";
+    for (const auto& c : t["status"]["conditions"]) {
+      if (c["type"] == type) {
+        if (reason) *reason = c.value("reason", "");
+        if (message) *message = c.value("message", "");
+        return c["status"];
+      }
+    }
+    return "absent";
+  }
+
+  bool WaitReady(const std::string& ns, const std::string& name, std::chrono::milliseconds timeout) {
+    return Eventually(
+        [&] {
+          auto t = GetTenant(ns, name);
+          return t && ConditionOf(*t, "Ready") == "True" &&
+                 (*t)["status"].value("observedGeneration", 0LL) == (*t)["metadata"].value("generation", -1LL);
+        },
+        timeout);
+  }
+
+  std::map<std::string, std::string> SecretData(const std::string& ns, const std::string& name) {
+    return specs::DecodeSecretData(admin->Get(kube::resources::kSecrets, ns, name));
+  }
+
+  // Connects with the keys of a <tenant>-db Secret (host/port/dbname/user/password/sslmode)
+  // and the test CA.
+  pg::Connection ConnectWith(const std::map<std::string, std::string>& s, std::string dbname = {}) {
+    pg::ConnInfoBuilder b;
+    b.Host(s.at("host"))
+        .Port(std::stoi(s.at("port")))
+        .DbName(dbname.empty() ? s.at("dbname") : dbname)
+        .User(s.at("username"))
+        .Password(s.at("password"))
+        .SslMode(s.at("sslmode"))
+        .SslRootCert(pg.ca_file());
+    return pg::Connection::Connect(b.Build(), std::chrono::seconds(5));
+  }
+
+  pg::Connection Superuser() { return pg::Connection::Connect(pg.ConnInfo("postgres"), std::chrono::seconds(5)); }
+
+  // Starts (or restarts) the operator process.
+  void StartOperator() {
+    test::ChildOptions o;
+    o.argv = {std::string(TENANT_BINARY_DIR) + "/operator/tenant-operator",
+              "--kubeconfig=" + (dir.path() / "operator.kubeconfig").string(),
+              "--metrics-bind-address=0",
+              "--health-probe-bind-address=0",
+              "--resync-period=20s",
+              "--max-concurrent-reconciles=8",
+              "--default-tenant-api-image=tenant-api:e2e"};
+    o.log_file = operator_log();
+    o.stop_grace = std::chrono::seconds(10);
+    operator_process = std::make_unique<test::ChildProcess>(o);
+  }
+  void StopOperator(int sig = SIGTERM) {
+    if (operator_process) operator_process->Stop(sig, std::chrono::seconds(10));
+    operator_process.reset();
+  }
+
+ private:
+  TenantEnv() : cluster(test::LocalCluster::Shared()), pg(test::PostgresServer::Shared()) {
+    admin = std::make_shared<kube::RestClient>(kube::LoadKubeconfigFile(cluster.kubeconfig().string()));
+    const std::string src = TENANT_SOURCE_DIR;
+    cluster.KubectlOrThrow({"apply", "--server-side", "--force-conflicts", "-f", src + "/crds/tenancy.erp.dev_tenants.yaml",
+                            "-f", src + "/crds/tenancy.erp.dev_databaseservers.yaml"});
+    cluster.KubectlOrThrow({"wait", "--for=condition=Established", "--timeout=60s", "crd/tenants.tenancy.erp.dev",
+                            "crd/databaseservers.tenancy.erp.dev"});
+    cluster.Apply(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"tenant-operator-system"}})");
+    cluster.KubectlOrThrow({"apply", "--server-side", "--force-conflicts", "-k", src + "/manifests/rbac"});
+    cluster.KubectlOrThrow({"apply", "--server-side", "--force-conflicts", "-k", src + "/manifests/policy"});
+    cluster.MintServiceAccountKubeconfig("tenant-operator-system", "tenant-operator", dir.path() / "operator.kubeconfig");
+
+    // Admin credentials and CA of the test PostgreSQL, in their own namespace.
+    const std::string db_ns = NewNamespace("e2e-db");
+    std::ifstream ca_in(pg.ca_file());
+    std::stringstream ca;
+    ca << ca_in.rdbuf();
+    admin->Create(kube::resources::kSecrets, db_ns,
+                  {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "pg-admin"}}},
+                   {"stringData", {{"username", pg.superuser()}, {"password", pg.superuser_password()}}}});
+    admin->Create(kube::resources::kSecrets, db_ns,
+                  {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", {{"name", "pg-ca"}}},
+                   {"stringData", {{"ca.crt", ca.str()}}}});
+    // CRD discovery can lag Established a moment: retry the create.
+    json server = {{"apiVersion", "tenancy.erp.dev/v1alpha1"},
+                   {"kind", "DatabaseServer"},
+                   {"metadata", {{"name", server_name}, {"labels", {{"e2e", server_name}}}}},
+                   {"spec",
+                    {{"host", pg.host()},
+                     {"port", pg.port()},
+                     {"sslMode", "verify-full"},
+                     {"caSecretRef", {{"namespace", db_ns}, {"name", "pg-ca"}}},
+                     {"adminSecretRef", {{"namespace", db_ns}, {"name", "pg-admin"}}}}}};
+    if (!Eventually([&] { admin->Create(api::kDatabaseServers, "", server); return true; }, std::chrono::seconds(20))) {
+      throw std::runtime_error("could not create the DatabaseServer");
+    }
+    StartOperator();
+    if (!Eventually(
+            [&] {
+              auto s = admin->Get(api::kDatabaseServers, "", server_name);
+              return ConditionOf(s, "Ready") == "True";
+            },
+            std::chrono::seconds(60))) {
+      throw std::runtime_error("DatabaseServer never became Ready; operator log:\n" + OperatorLogTail());
+    }
+  }
+};
+
+}  // namespace tenant::e2e
