@@ -38,16 +38,19 @@ config::Config LimitedConfig(const std::string& tenant) {
 }
 
 double MetricValue(const std::string& text, const std::string& series) {
-  auto pos = text.find(series + " ");
+  // Sample lines only (a HELP line also starts with the name after "# HELP ").
+  const std::string needle = "\n" + series + " ";
+  auto pos = text.find(needle);
   if (pos == std::string::npos) return 0;
-  return std::stod(text.substr(pos + series.size() + 1));
+  return std::stod(text.substr(pos + needle.size()));
 }
 
 double BackendErrors(const std::string& text) {
   double total = 0;
   std::size_t pos = 0;
   const std::string name = "rate_limit_backend_errors_total{";
-  while ((pos = text.find(name, pos)) != std::string::npos) {
+  while ((pos = text.find("\n" + name, pos)) != std::string::npos) {
+    ++pos;
     auto space = text.find("} ", pos);
     total += std::stod(text.substr(space + 2));
     pos = space;

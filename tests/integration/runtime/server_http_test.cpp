@@ -16,7 +16,11 @@ namespace th = tenant::test::http;
 
 namespace {
 
-void TestRoutes(server::Router& r, app::AppContext&) {
+void TestRoutes(server::Router& r, app::AppContext& ctx) {
+  ctx.authenticate = [](const server::Request& req) -> server::Principal {
+    if (req.Header("authorization") == std::optional<std::string_view>("Bearer good")) return {"7", "clerk", "acme", "j", "u"};
+    throw server::Unauthorized("missing or invalid bearer token");
+  };
   r.Get("/test/hello", [](server::Request&) { return server::Response::Json(200, {{"hello", "world"}}); },
         server::RouteOptions::Anonymous());
   r.Post("/test/echo", [](server::Request& req) {
@@ -74,6 +78,7 @@ TEST_CASE("every response carries the security headers and a request id", "[inte
       th::Send(port, "GET", "/test/hello"),
       th::Send(port, "GET", "/does/not/exist"),
       th::Send(port, "GET", "/test/private"),
+      th::Send(port, "GET", "/test/private", {{"Authorization", "Bearer good"}}),
       th::Send(port, "DELETE", "/test/hello"),
       th::Send(port, "POST", "/test/echo", {{"Content-Type", "text/plain"}}, "x"),
       th::Send(port, "GET", "/health/live"),
@@ -87,9 +92,10 @@ TEST_CASE("every response carries the security headers and a request id", "[inte
   }
   CheckProblem(replies[1], 404);
   CheckProblem(replies[2], 401);
-  CheckProblem(replies[3], 405);
-  CheckProblem(replies[4], 415);
-  CheckProblem(replies[6], 503);  // no database behind this app
+  CHECK(replies[3].status == 204);
+  CheckProblem(replies[4], 405);
+  CheckProblem(replies[5], 415);
+  CheckProblem(replies[7], 503);  // no database behind this app
 }
 
 TEST_CASE("bodies over 1 MiB are refused with 413", "[integration][server]") {
