@@ -1,5 +1,7 @@
 #include "runtime/db/pool.hpp"
 
+#include <poll.h>
+
 #include <spdlog/spdlog.h>
 
 #include "common/pg/conninfo.hpp"
@@ -10,6 +12,19 @@ namespace tenant::api::db {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// An idle connection has nothing to read: we never LISTEN and every result was consumed.
+// If its socket is readable, the server closed it (restart, admin shutdown, idle timeout)
+// or sent a FATAL notice. One poll() with zero timeout finds that without a round trip,
+// so the first request after a database restart gets a fresh connection instead of a 503.
+bool IdleConnectionLooksAlive(PGconn* conn) {
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) return false;
+  const int fd = PQsocket(conn);
+  if (fd < 0) return false;
+  pollfd p{fd, POLLIN, 0};
+  const int ready = ::poll(&p, 1, 0);
+  return ready == 0;
+}
 
 std::string BuildConnInfo(const PoolOptions& o) {
   auto b = pg::ConnInfoBuilder::From(o.conninfo);
@@ -99,7 +114,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
 
   // Health check of a connection that sat idle long enough for a server restart, a
   // firewall or an idle timeout to have killed it: one empty query, then reconnect.
-  if (!must_connect && (!slot->conn->IsOpen() ||
+  if (!must_connect && (!slot->conn->IsOpen() || !IdleConnectionLooksAlive(slot->conn->native()) ||
                         (Clock::now() - slot->last_used > options_.idle_check_after &&
                          !slot->conn->Ping()))) {
     slot->conn.reset();

@@ -100,6 +100,7 @@ class Pool {
   Lease Acquire(std::chrono::milliseconds timeout);
 
   Stats GetStats() const;
+  std::chrono::milliseconds acquire_timeout() const { return options_.acquire_timeout; }
   // Closes idle connections and refuses further loans; loaned ones close on return.
   void Close();
 

@@ -55,7 +55,7 @@ std::int64_t CurrentUserId(const server::Request& req) {
 db::Pool::Lease Acquire(Domain& d, const server::Request& req) {
   auto left = req.TimeLeft();
   if (left.count() <= 0) throw server::ServiceUnavailable("request deadline exceeded");
-  return d.pool->Acquire(std::min(left, std::chrono::milliseconds(2000)));
+  return d.pool->Acquire(std::min(left, d.pool->acquire_timeout()));
 }
 
 std::string ETag(std::int64_t version) { return "\"v" + std::to_string(version) + "\""; }
