@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# tenant-api benchmark (issue 5, section 7). Prints a table; asserts nothing.
+#
+#   tests/bench/api_bench.sh [seconds-per-run (default 15)]
+#
+# Starts a throw-away PostgreSQL (TLS) and Redis (tests/services), builds tenant-api in
+# Release (build/bench-release unless BENCH_BUILD_DIR is set), migrates, seeds 10,000
+# products, logs in for a JWT, then runs with auth and rate limiting ON (limits set high):
+#   wrk -t2 GET /api/v1/products/{random id}  and  POST /api/v1/orders   at 16 and 64 connections
+#   wrk -t2 -c64 GET /health/live (hello-world JSON through the whole HTTP stack)
+#   pgbench -S -M prepared and TPC-B-like pgbench (-M prepared) at 16 and 64 clients
+# and reports rps, p50, p99, the ratio to pgbench, and the server's peak RSS.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+dur="${1:-15}"
+build="${BENCH_BUILD_DIR:-$repo/build/bench-release}"
+pool="${BENCH_DB_POOL:-16}"
+
+for tool in wrk pgbench psql curl jq python3; do
+  command -v "$tool" >/dev/null || { echo "api_bench: $tool missing (scripts/install-deps.sh)"; exit 1; }
+done
+command -v pgbench >/dev/null || PATH="/usr/lib/postgresql/15/bin:$PATH"
+
+if [[ ! -x $build/runtime/tenant-api ]]; then
+  echo "== building tenant-api (Release) in $build"
+  cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTENANT_SANITIZE=OFF -DTENANT_BUILD_TESTS=OFF >/dev/null
+  cmake --build "$build" --target tenant-api -j2 >/dev/null
+fi
+api="$build/runtime/tenant-api"
+
+work="$(mktemp -d /tmp/tenant-bench-XXXXXX)"
+chmod 755 "$work"
+api_pid=""
+rss_pid=""
+cleanup() {
+  [[ -n $rss_pid ]] && kill "$rss_pid" 2>/dev/null || true
+  [[ -n $api_pid ]] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null || true
+  bash "$repo/tests/services/redis.sh" stop "$work/redis" >/dev/null 2>&1 || true
+  bash "$repo/tests/services/postgres.sh" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+pg_port=$(free_port); redis_port=$(free_port); api_port=$(free_port)
+
+echo "== starting PostgreSQL (TLS) and Redis"
+bash "$repo/tests/services/postgres.sh" init "$work/pg" "$pg_port" >/dev/null
+bash "$repo/tests/services/postgres.sh" start "$work/pg" >/dev/null
+bash "$repo/tests/services/redis.sh" init "$work/redis" "$redis_port" >/dev/null
+bash "$repo/tests/services/redis.sh" start "$work/redis" >/dev/null
+set -a; . "$work/pg/env"; . "$work/redis/env"; set +a
+
+psql -q -d postgres -c 'CREATE DATABASE "erp_bench"' -c 'CREATE DATABASE "pgbench"'
+export DATABASE_URL="host=$PGHOST port=$PGPORT dbname=erp_bench user=$PGUSER password=$PGPASSWORD sslmode=verify-full sslrootcert=$PGSSLROOTCERT"
+export JWT_SIGNING_KEY="$(openssl rand -hex 32)"
+export TENANT_ID=bench PORT="$api_port" BIND_ADDRESS=127.0.0.1 DB_POOL_SIZE="$pool" LOG_LEVEL="${BENCH_LOG_LEVEL:-info}"
+export REDIS_URL RATE_LIMIT_ENABLED=true
+export RATE_LIMIT_READ_PER_MINUTE=100000000 RATE_LIMIT_WRITE_PER_MINUTE=100000000
+export RATE_LIMIT_AUTH_PER_MINUTE=100000 RATE_LIMIT_LOGIN_PER_MINUTE=1000
+
+"$api" migrate up >/dev/null
+echo "== seeding 10,000 products"
+psql -q -d erp_bench -c "INSERT INTO \"products\" (\"sku\", \"name\", \"unit_price_minor\", \"currency\", \"stock_quantity\")
+  SELECT 'SKU-' || g, 'Product ' || g, 100 + g, 'EUR', 1000000000 FROM generate_series(1, 10000) AS g"
+psql -q -d erp_bench -c 'VACUUM ANALYZE'
+first_id=$(psql -tA -d erp_bench -c 'SELECT min("id") FROM "products"')
+password="bench-$(openssl rand -hex 8)"
+echo "$password" | "$api" create-user --username bench --role admin >/dev/null
+
+"$api" serve 2>"$work/api.log" &
+api_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fs "http://127.0.0.1:$api_port/health/ready" >/dev/null || { echo "api_bench: tenant-api not ready"; tail -20 "$work/api.log"; exit 1; }
+token=$(curl -fs -X POST "http://127.0.0.1:$api_port/api/v1/auth/token" -H 'Content-Type: application/json' \
+  -d "{\"username\":\"bench\",\"password\":\"$password\"}" | jq -r .access_token)
+[[ -n $token && $token != null ]] || { echo "api_bench: login failed"; exit 1; }
+
+# Peak RSS of the server process, sampled every 200 ms.
+( peak=0; while kill -0 "$api_pid" 2>/dev/null; do
+    rss=$(awk '/VmRSS/ {print $2}' "/proc/$api_pid/status" 2>/dev/null || echo 0)
+    (( rss > peak )) && peak=$rss && echo "$peak" > "$work/rss_peak"
+    sleep 0.2
+  done ) &
+rss_pid=$!
+
+export BENCH_TOKEN="$token" BENCH_FIRST_ID="$first_id" BENCH_PRODUCTS=10000 BENCH_LUA_DIR="$here"
+run_wrk() {  # conns script path -> "rps p50 p99 non2xx errors"
+  wrk -t2 -c"$1" -d"${dur}s" --timeout 10s -s "$here/$2" "http://127.0.0.1:$api_port$3" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
+}
+run_pgbench() {  # clients mode -> "tps avg_latency_ms"
+  local extra=()
+  [[ $2 == select ]] && extra=(-S)
+  pgbench -n -M prepared "${extra[@]}" -c "$1" -j 2 -T "$dur" pgbench 2>/dev/null |
+    awk '/^latency average/ {lat=$4} /^tps/ && /without/ {tps=$3} END {print tps, lat}'
+}
+
+declare -A R
+echo "== hello-world JSON (GET /health/live), wrk -t2 -c64"
+R[hello]=$(run_wrk 64 api_hello.lua /health/live)
+for c in 16 64; do
+  echo "== GET product, $c connections";  R[get$c]=$(run_wrk "$c" api_get_product.lua /api/v1/products/1)
+  echo "== POST order, $c connections";   R[post$c]=$(run_wrk "$c" api_post_order.lua /api/v1/orders)
+done
+rss_kb=$(cat "$work/rss_peak" 2>/dev/null || echo 0)
+echo "== pgbench (scale 10)"
+pgbench -i -q -s 10 pgbench >/dev/null 2>&1
+for c in 16 64; do
+  R[pgs$c]=$(run_pgbench "$c" select)
+  R[pgt$c]=$(run_pgbench "$c" tpcb)
+done
+
+printf '\n%-34s %6s %10s %9s %9s %8s %12s %7s\n' scenario conns rps p50_ms p99_ms non2xx pgbench_tps ratio
+row() {  # name conns "rps p50 p99 non2xx err" "tps lat"
+  read -r rps p50 p99 bad err <<<"$3"
+  local tps="-" ratio="-"
+  if [[ -n ${4:-} ]]; then read -r tps _ <<<"$4"; ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN {printf "%.2f", a / b}'); fi
+  printf '%-34s %6s %10s %9s %9s %8s %12s %7s\n' "$1" "$2" "$rps" "$p50" "$p99" "$((bad + err))" "$tps" "$ratio"
+}
+row "hello-world GET /health/live" 64 "${R[hello]}"
+for c in 16 64; do
+  row "GET /api/v1/products/{id}" "$c" "${R[get$c]}" "${R[pgs$c]}"
+  row "POST /api/v1/orders" "$c" "${R[post$c]}" "${R[pgt$c]}"
+done
+printf '\n%-34s %6s %12s %14s\n' "pgbench" clients tps avg_latency_ms
+for c in 16 64; do
+  read -r t l <<<"${R[pgs$c]}"; printf '%-34s %6s %12s %14s\n' "-S -M prepared (select only)" "$c" "$t" "$l"
+  read -r t l <<<"${R[pgt$c]}"; printf '%-34s %6s %12s %14s\n' "TPC-B-like -M prepared" "$c" "$t" "$l"
+done
+printf '\npeak RSS of tenant-api under load: %s MB (target <= 64 MB); DB_POOL_SIZE=%s; %s s per run; %s cores\n' \
+  "$((rss_kb / 1024))" "$pool" "$dur" "$(nproc)"
