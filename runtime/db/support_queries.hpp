@@ -27,6 +27,11 @@ inline constexpr Query kIdempotencyStore{
     "UPDATE \"idempotency_keys\" SET \"response_status\" = $3, \"response_body\" = $4, "
     "\"response_headers\" = $5::jsonb WHERE \"scope\" = $1 AND \"key\" = $2"};
 
+// Stored responses are kept for 24 hours (like Stripe's keys); a retry after that runs again.
+inline constexpr Query kIdempotencyPurge{
+    "idempotency_purge",
+    "DELETE FROM \"idempotency_keys\" WHERE \"created_at\" < now() - interval '24 hours'"};
+
 inline constexpr Query kSchemaVersion{
     "schema_version", "SELECT coalesce(max(\"version\"), 0) FROM \"schema_migrations\""};
 

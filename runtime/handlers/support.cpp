@@ -1,5 +1,6 @@
 #include "runtime/handlers/support.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <thread>
 
@@ -28,6 +29,22 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+// At most one purge of expired idempotency keys per 10 minutes per process, run by the
+// request that finds the timer expired, after its own transaction (never inside it).
+void MaybePurgeIdempotencyKeys(db::Pool::Lease& lease) {
+  static std::atomic<std::int64_t> next_purge_ms{0};
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::steady_clock::now().time_since_epoch())
+                                  .count();
+  std::int64_t due = next_purge_ms.load(std::memory_order_relaxed);
+  if (now_ms < due || !next_purge_ms.compare_exchange_strong(due, now_ms + 600'000)) return;
+  try {
+    lease.Exec(db::support::kIdempotencyPurge);
+  } catch (const pg::Error& e) {
+    spdlog::warn("Purging expired idempotency keys failed: {}", e.sqlstate());
+  }
 }
 
 bool ValidIdempotencyKey(std::string_view key) {
@@ -184,6 +201,7 @@ server::Response RunWrite(Domain& d, server::Request& req, const json& canonical
     lease.Exec(db::support::kIdempotencyStore,
                {scope, key_text, resp.status, resp.body, meta.dump()});
     tx.Commit();
+    MaybePurgeIdempotencyKeys(lease);
   }
   // A non-2xx response returned (not thrown) by an effect is not stored: the transaction
   // rolls back and releases the key, like a thrown error.
