@@ -127,13 +127,15 @@ kube::Result DatabaseServerReconciler::Reconcile(const kube::Request& req, std::
     message = "could not log in to " + endpoint + ": " + e.message();
   } catch (const pg::ConnectionError& e) {
     reason = "DatabaseUnreachable";
-    message = "could not connect to " + endpoint + ": " + e.message();
+    message = e.message().rfind("could not connect", 0) == 0 ? e.message()
+                                                              : "could not connect to " + endpoint + ": " + e.message();
   } catch (const pg::Error& e) {
     reason = "QueryFailed";
     message = std::string("query on ") + endpoint + " failed: " + e.what();
   }
   entry.ready = ready;
   entry.message = message;
+  entry.reason = ready ? "" : reason;
   registry_->Put(entry);
 
   if (previous && previous->ready != ready && events_) {

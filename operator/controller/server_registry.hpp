@@ -23,6 +23,7 @@ struct ServerEntry {
   bool ready = false;
   std::string message;      // why not ready
   std::string server_version;
+  std::string reason;       // why not ready (condition reason, e.g. DatabaseUnreachable)
 };
 
 class ServerRegistry {

@@ -220,8 +220,11 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
     if (step.ok()) step = EnsureSchema(ctx);
     if (step.ok()) step = EnsureApi(ctx);
   } catch (const pg::ConnectionError& e) {
-    step = Step::Fail("DatabaseUnreachable", "could not connect to " + ctx.server.host + ":" +
-                                                 std::to_string(ctx.server.port) + ": " + e.message());
+    step = Step::Fail("DatabaseUnreachable",
+                      e.message().rfind("could not connect", 0) == 0
+                          ? e.message()
+                          : "could not connect to " + ctx.server.host + ":" + std::to_string(ctx.server.port) + ": " +
+                                e.message());
   } catch (const pg::Error& e) {
     step = Step::Fail("DatabaseError", e.what());
   } catch (const kube::ApiError& e) {

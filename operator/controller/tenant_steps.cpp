@@ -4,6 +4,7 @@
 
 #include "common/migrations/migration_set.hpp"
 #include "operator/api/condition.hpp"
+#include "operator/api/duration.hpp"
 #include "operator/api/names.hpp"
 #include "operator/api/resources.hpp"
 #include "operator/controller/placement.hpp"
@@ -62,10 +63,15 @@ Step TenantReconciler::Placement(Context& ctx) {
   }
   auto entry = registry_->Get(p.server);
   if (!entry || !entry->ready || !entry->executor) {
-    std::string why = entry && !entry->message.empty() ? entry->message : "not checked yet";
-    std::string msg = "DatabaseServer " + p.server + " is not ready: " + why;
-    SetCond(ctx, kDatabaseReady, api::kConditionFalse, "DatabaseServerNotReady", msg);
-    return Step::Wait("DatabaseServerNotReady", msg, entry ? std::chrono::seconds(10) : std::chrono::seconds(1));
+    // Say what is wrong with the server itself (e.g. DatabaseUnreachable with libpq's
+    // message), not just that it is not ready.
+    const auto retry = entry ? std::chrono::seconds(10) : std::chrono::seconds(1);
+    std::string reason = entry && !entry->reason.empty() ? entry->reason : "DatabaseServerNotReady";
+    std::string msg = entry && !entry->message.empty()
+                          ? entry->message + " (DatabaseServer " + p.server + "); retrying in " + api::FormatDuration(retry)
+                          : "DatabaseServer " + p.server + " has not been checked yet";
+    SetCond(ctx, kDatabaseReady, api::kConditionFalse, reason, msg);
+    return Step::Wait(reason, msg, retry);
   }
   ctx.server = *entry;
   return Step::Ok();

@@ -16,9 +16,12 @@ namespace tenant::database {
 // inside a transaction (then it is closed: a broken connection must never be reused).
 class PgExecutor::Lease {
  public:
-  Lease(PgExecutor& owner, std::string db, pg::Connection conn)
-      : owner_(&owner), db_(std::move(db)), conn_(std::move(conn)) {}
-  Lease(Lease&& o) noexcept : owner_(o.owner_), db_(std::move(o.db_)), conn_(std::move(o.conn_)) { o.owner_ = nullptr; }
+  Lease(PgExecutor& owner, std::string db, pg::Connection conn, bool reused)
+      : owner_(&owner), db_(std::move(db)), conn_(std::move(conn)), reused_(reused) {}
+  Lease(Lease&& o) noexcept
+      : owner_(o.owner_), db_(std::move(o.db_)), conn_(std::move(o.conn_)), reused_(o.reused_) {
+    o.owner_ = nullptr;
+  }
   Lease& operator=(Lease&&) = delete;
   ~Lease() {
     if (owner_ != nullptr && conn_ && conn_->IsOpen() && conn_->TransactionStatus() == PQTRANS_IDLE) {
@@ -27,12 +30,30 @@ class PgExecutor::Lease {
   }
   pg::Connection& operator*() { return *conn_; }
   pg::Connection* operator->() { return &*conn_; }
+  // Came from the idle pool (may have been cut by a server restart while idle).
+  bool reused() const { return reused_; }
 
  private:
   PgExecutor* owner_;
   std::string db_;
   std::optional<pg::Connection> conn_;
+  bool reused_ = false;
 };
+
+// Runs `fn` on a pooled connection; when a reused idle connection turns out broken (the
+// server restarted while it sat in the pool), retries once on a fresh one so a recovered
+// server is not reported unreachable because of a stale socket.
+template <typename Fn>
+auto PgExecutor::WithConnection(std::string_view database, Fn&& fn) {
+  auto conn = Acquire(database);
+  try {
+    return fn(*conn);
+  } catch (const pg::ConnectionError&) {
+    if (!conn.reused() || conn->IsOpen()) throw;
+  }
+  auto fresh = Acquire(database, /*allow_reuse=*/false);
+  return fn(*fresh);
+}
 
 PgExecutor::PgExecutor(ServerConnectionConfig config) : config_(std::move(config)) {
   if (!config_.ca_pem.empty()) {
@@ -70,20 +91,20 @@ std::string PgExecutor::RedactedConnInfo(std::string_view database) const {
   return pg::RedactConnInfo(ConnInfo(database));
 }
 
-PgExecutor::Lease PgExecutor::Acquire(std::string_view database) {
+PgExecutor::Lease PgExecutor::Acquire(std::string_view database, bool allow_reuse) {
   const std::string db = database.empty() ? config_.maintenance_db : std::string(database);
-  {
+  if (allow_reuse) {
     std::lock_guard lock(mu_);
     for (auto it = idle_.rbegin(); it != idle_.rend(); ++it) {
       if (it->first == db) {
         pg::Connection conn = std::move(it->second);
         idle_.erase(std::next(it).base());
-        if (conn.IsOpen()) return Lease(*this, db, std::move(conn));
+        if (conn.IsOpen()) return Lease(*this, db, std::move(conn), true);
         break;
       }
     }
   }
-  return Lease(*this, db, pg::Connection::Connect(ConnInfo(db), config_.connect_timeout));
+  return Lease(*this, db, pg::Connection::Connect(ConnInfo(db), config_.connect_timeout), false);
 }
 
 void PgExecutor::Release(std::string database, pg::Connection conn) {
@@ -93,8 +114,7 @@ void PgExecutor::Release(std::string database, pg::Connection conn) {
 }
 
 Rows PgExecutor::Query(std::string_view database, const Statement& st) {
-  auto conn = Acquire(database);
-  pg::Result r = conn->Exec(st.sql, st.params);
+  pg::Result r = WithConnection(database, [&st](pg::Connection& c) { return c.Exec(st.sql, st.params); });
   Rows out;
   for (int c = 0; c < r.columns(); ++c) out.columns.emplace_back(r.ColumnName(c));
   for (int i = 0; i < r.rows(); ++i) {
@@ -106,24 +126,26 @@ Rows PgExecutor::Query(std::string_view database, const Statement& st) {
 }
 
 void PgExecutor::Execute(std::string_view database, const Statement& st) {
-  auto conn = Acquire(database);
-  if (st.params.empty()) {
-    // Utility statements (DDL) go through the simple protocol; they carry no values.
-    conn->ExecScript(st.sql);
-  } else {
-    conn->Exec(st.sql, st.params);
-  }
+  WithConnection(database, [&st](pg::Connection& c) {
+    if (st.params.empty()) {
+      // Utility statements (DDL) go through the simple protocol; they carry no values.
+      c.ExecScript(st.sql);
+    } else {
+      c.Exec(st.sql, st.params);
+    }
+    return 0;
+  });
 }
 
 std::string PgExecutor::ScramVerifier(std::string_view role, std::string_view password) {
-  auto conn = Acquire({});
-  return pg::ScramVerifier(*conn, role, password);
+  return WithConnection({}, [&](pg::Connection& c) { return pg::ScramVerifier(c, role, password); });
 }
 
 migrations::Status PgExecutor::SchemaStatus(std::string_view database) {
-  auto conn = Acquire(database);
-  migrations::Runner runner(*conn, migrations::Embedded());
-  return runner.GetStatus();
+  return WithConnection(database, [](pg::Connection& c) {
+    migrations::Runner runner(c, migrations::Embedded());
+    return runner.GetStatus();
+  });
 }
 
 MigrationOutcome PgExecutor::Migrate(std::string_view database, std::string_view owner_role, int target,

@@ -47,7 +47,9 @@ class PgExecutor final : public SqlExecutor {
 
  private:
   class Lease;
-  Lease Acquire(std::string_view database);
+  Lease Acquire(std::string_view database, bool allow_reuse = true);
+  template <typename Fn>
+  auto WithConnection(std::string_view database, Fn&& fn);
   void Release(std::string database, pg::Connection conn);
   std::string ConnInfo(std::string_view database) const;
 

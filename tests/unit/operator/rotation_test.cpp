@@ -94,7 +94,7 @@ TEST_CASE("Rotation through the reconciler: a -> b, old password kept until the 
   client->StoreFor(api::kDatabaseServers)
       ->Upsert(json{{"metadata", {{"name", "main"}}},
                     {"spec", {{"host", "h"}, {"adminSecretRef", {{"namespace", "db"}, {"name", "a"}}}}}});
-  registry->Put(controller::ServerEntry{"main", "h", 5432, "require", "", "fp", db, true, "", "15"});
+  registry->Put(controller::ServerEntry{"main", "h", 5432, "require", "", "fp", db, true, "", "15", ""});
   client->StoreFor(api::kTenants)
       ->Upsert(json{{"metadata", {{"name", "acme"}, {"namespace", "erp"}, {"uid", "u"}, {"generation", 1},
                                   {"resourceVersion", "1"}}},

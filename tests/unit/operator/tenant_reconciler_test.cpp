@@ -44,7 +44,7 @@ struct Harness {
                       {"kind", "DatabaseServer"},
                       {"metadata", {{"name", "main"}, {"uid", "srv-1"}, {"labels", {{"region", "eu"}}}}},
                       {"spec", {{"host", "pg.db.svc"}, {"adminSecretRef", {{"namespace", "db"}, {"name", "pg-admin"}}}}}});
-    registry->Put(controller::ServerEntry{"main", "pg.db.svc", 5432, "verify-full", "CA-PEM", "fp", db, true, "", "15.99"});
+    registry->Put(controller::ServerEntry{"main", "pg.db.svc", 5432, "verify-full", "CA-PEM", "fp", db, true, "", "15.99", ""});
     client->StoreFor(api::kTenants)
         ->Upsert(json{{"apiVersion", "tenancy.erp.dev/v1alpha1"},
                       {"kind", "Tenant"},
@@ -341,5 +341,20 @@ TEST_CASE("Invalid spec is Stalled and not retried", "[tenant]") {
   std::string reason;
   CHECK(h.Condition("Stalled", &reason) == "True");
   CHECK(reason == "InvalidSpec");
+  CHECK(h.db->executed.empty());
+}
+
+TEST_CASE("A DatabaseServer that is not Ready is reported with its own reason", "[tenant]") {
+  Harness h(json{{"tenantId", "acme"}, {"database", {{"serverRef", "main"}}}});
+  h.registry->Put(controller::ServerEntry{"main", "pg.db.svc", 5432, "verify-full", "", "fp", h.db, false,
+                                          "could not connect to pg.db.svc:5432: connection refused", "",
+                                          "DatabaseUnreachable"});
+  auto r = h.Reconcile();
+  CHECK(r.kind() == kube::Result::Kind::kRequeueAfter);
+  std::string reason, message;
+  CHECK(h.Condition("Ready", &reason, &message) == "False");
+  CHECK(reason == "DatabaseUnreachable");
+  CHECK_THAT(message, Catch::Contains("connection refused") && Catch::Contains("retrying in 10s"));
+  CHECK(h.Condition("Stalled") == "False");
   CHECK(h.db->executed.empty());
 }
