@@ -29,7 +29,9 @@ struct Options {
   std::chrono::milliseconds retry_period{2000};      // --leader-elect-retry-period
 
   // ---- Tenant controller options (owned by the Tenant-controller engineer) ----
-  std::string default_tenant_api_image;         // --default-tenant-api-image
+  std::string default_tenant_api_image;         // --default-tenant-api-image (alias --api-image)
+  std::string redis_secret;                     // --redis-secret: Secret (key "url") in each tenant namespace -> REDIS_URL
+  std::string sentry_secret;                    // --sentry-secret: Secret (key "dsn") -> SENTRY_DSN (optional)
 
   // ---- test hooks ----
   // --mirror-test-controller: run the ConfigMap mirror controller used by e2e tests.
