@@ -32,8 +32,8 @@ void RegisterTenantControllers(Manager& mgr) {
 
   controller::TenantReconcilerOptions opts;
   if (!mgr.options().default_tenant_api_image.empty()) opts.api.default_image = mgr.options().default_tenant_api_image;
-  if (const char* v = std::getenv("TENANT_OPERATOR_REDIS_SECRET")) opts.api.redis_secret_name = v;
-  if (const char* v = std::getenv("TENANT_OPERATOR_SENTRY_SECRET")) opts.api.sentry_secret_name = v;
+  opts.api.redis_secret_name = mgr.options().redis_secret;
+  opts.api.sentry_secret_name = mgr.options().sentry_secret;
 
   auto owner_map = [](const nlohmann::json& obj) {
     return kube::MapToControllerOwner(obj, api::kGroup, api::kTenantKind);
