@@ -1,5 +1,8 @@
 #include "runtime/app/health.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "common/log/log.hpp"
 #include "common/migrations/migration_set.hpp"
 #include "runtime/server/http_error.hpp"
@@ -28,6 +31,7 @@ CheckResult Timed(std::string name, F&& f) {
     r.ok = false;
     // pg errors name host:port but never passwords; scrub anyway.
     r.error = log::RedactUrl(e.what());
+    r.error = r.error.substr(0, r.error.find('\n'));  // libpq adds hint lines
   }
   r.latency_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;

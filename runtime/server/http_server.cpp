@@ -113,8 +113,21 @@ class Session : public std::enable_shared_from_this<Session> {
     if (auto cl = parser_->content_length(); cl && *cl > server_.options.body_limit) return RejectTooLarge();
     if (parser_->is_done()) return OnBody({}, 0);
     // Body expected: a separate (longer) timeout for it.
-    (void)header;
     stream_.expires_after(server_.options.body_timeout);
+    auto expect = header[http::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      // Clients such as curl wait (1 s) for this before sending larger bodies.
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code wec, std::size_t) {
+        if (wec) return self->Close();
+        self->ReadBody();
+      });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
     http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
 
@@ -210,7 +223,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWrite(beast::error_code ec, bool keep) {
     server_.in_flight.fetch_sub(1);
-    if (auto* m = server_.pipeline.metrics()) (void)m;
     if (ec || !keep) return Close();
     ReadHeader();
   }

@@ -72,6 +72,9 @@ nlohmann::json ParseJsonText(std::string_view content_type, std::string_view bod
   } catch (const nlohmann::json::parse_error& e) {
     // Position only: the parser message may quote body bytes.
     throw BadRequest("Malformed JSON at byte " + std::to_string(e.byte));
+  } catch (const nlohmann::json::exception&) {
+    // e.g. out_of_range for a number that overflows a double ("1e400"); found by fuzzing.
+    throw BadRequest("Malformed JSON: a number is out of range");
   }
   if (guard.exceeded()) {
     throw ValidationFailed({{"", "JSON nesting deeper than " + std::to_string(limits.max_depth)}});

@@ -1,6 +1,7 @@
 #include "runtime/server/pipeline.hpp"
 
 #include <algorithm>
+#include <cctype>
 
 #include "common/log/log.hpp"
 #include "runtime/server/problem.hpp"

@@ -168,3 +168,12 @@ TEST_CASE("metrics and openapi are served", "[integration][server]") {
   CHECK(doc["paths"].contains("/health/ready"));
   CHECK(doc["paths"].contains("/metrics"));
 }
+
+TEST_CASE("Expect: 100-continue is answered before the body is sent", "[integration][server]") {
+  auto app = test::StartApp(test::BaseConfig(), TestRoutes);
+  auto r = th::RawExchange(app->port(),
+                           "POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 2\r\nExpect: 100-continue\r\n\r\n",
+                           std::chrono::milliseconds(500));
+  CHECK(r.data.rfind("HTTP/1.1 100 Continue\r\n", 0) == 0);
+}

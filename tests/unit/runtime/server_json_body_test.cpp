@@ -44,6 +44,19 @@ TEST_CASE("malformed JSON is a 400 without echoing the body", "[server][json]") 
   }
 }
 
+TEST_CASE("numbers overflowing a double are a 400, not a crash", "[server][json]") {
+  // Regression from fuzz_json_body: nlohmann throws out_of_range, not parse_error.
+  for (const char* body : {"[8e12066]", "{\"a\":1e400}", "-1e99999"}) {
+    INFO(body);
+    try {
+      ParseJsonBody(JsonRequest(body));
+      FAIL("expected 400");
+    } catch (const HttpError& e) {
+      CHECK(e.status() == 400);
+    }
+  }
+}
+
 TEST_CASE("nesting deeper than the limit is rejected", "[server][json]") {
   std::string deep(40, '[');
   deep += std::string(40, ']');
