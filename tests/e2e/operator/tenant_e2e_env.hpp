@@ -4,6 +4,8 @@
 // DatabaseServer, and the tenant-operator binary running as the ServiceAccount of
 // manifests/rbac (a minted kubeconfig, not admin). Set up once per test process.
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -139,7 +141,9 @@ class TenantEnv {
   // Starts (or restarts) the operator process.
   void StartOperator() {
     test::ChildOptions o;
-    o.argv = {std::string(TENANT_BINARY_DIR) + "/operator/tenant-operator",
+    // TENANT_OPERATOR_BINARY lets the benchmark use an optimized build.
+    const char* bin = std::getenv("TENANT_OPERATOR_BINARY");
+    o.argv = {bin != nullptr && *bin != '\0' ? std::string(bin) : std::string(TENANT_BINARY_DIR) + "/operator/tenant-operator",
               "--kubeconfig=" + (dir.path() / "operator.kubeconfig").string(),
               "--metrics-bind-address=0",
               "--health-probe-bind-address=0",
@@ -149,6 +153,15 @@ class TenantEnv {
     o.log_file = operator_log();
     o.stop_grace = std::chrono::seconds(10);
     operator_process = std::make_unique<test::ChildProcess>(o);
+  }
+  // Pid of the operator itself (the ChildProcess pid is its supervisor).
+  pid_t OperatorPid() const {
+    if (!operator_process) return -1;
+    std::ifstream children("/proc/" + std::to_string(operator_process->pid()) + "/task/" +
+                           std::to_string(operator_process->pid()) + "/children");
+    pid_t pid = -1;
+    children >> pid;
+    return pid;
   }
   void StopOperator(int sig = SIGTERM) {
     if (operator_process) operator_process->Stop(sig, std::chrono::seconds(10));
