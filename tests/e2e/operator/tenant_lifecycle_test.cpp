@@ -242,3 +242,30 @@ TEST_CASE("Bad input is rejected by the API server with the schema/CEL message",
   CHECK_THAT(message, Catch::Contains("no-such-server"));
   env.admin->Delete(api::kTenants, ns, "lost");
 }
+
+TEST_CASE("RBAC: the operator's ServiceAccount has only what it uses", "[e2e][tenant][rbac]") {
+  auto& env = TenantEnv::Get();
+  const std::string as = "--as=system:serviceaccount:tenant-operator-system:tenant-operator";
+  auto can = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "can-i");
+    args.insert(args.begin(), "auth");
+    args.push_back(as);
+    auto r = env.cluster.Kubectl(args);
+    return r.out.rfind("yes", 0) == 0;
+  };
+  // Used: (every other e2e test runs the operator with exactly this account)
+  CHECK(can({"patch", "tenants.tenancy.erp.dev", "-A"}));
+  CHECK(can({"update", "tenants.tenancy.erp.dev", "--subresource=status", "-A"}));
+  CHECK(can({"patch", "deployments.apps", "-A"}));
+  CHECK(can({"delete", "horizontalpodautoscalers.autoscaling", "-A"}));
+  CHECK(can({"create", "events.events.k8s.io", "-A"}));
+  // Not used, so not granted.
+  CHECK_FALSE(can({"delete", "secrets", "-A"}));
+  CHECK_FALSE(can({"update", "tenants.tenancy.erp.dev", "-A"}));  // spec is never written
+  CHECK_FALSE(can({"delete", "tenants.tenancy.erp.dev", "-A"}));
+  CHECK_FALSE(can({"delete", "deployments.apps", "-A"}));
+  CHECK_FALSE(can({"get", "configmaps", "-A"}));
+  CHECK_FALSE(can({"create", "pods", "-A"}));
+  CHECK_FALSE(can({"patch", "databaseservers.tenancy.erp.dev"}));
+  CHECK_FALSE(can({"create", "clusterrolebindings.rbac.authorization.k8s.io"}));
+}
