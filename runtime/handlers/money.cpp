@@ -66,13 +66,16 @@ std::string FormatMinor(std::int64_t minor, std::string_view currency) {
   // work in unsigned so INT64_MIN has a magnitude
   std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(minor)
                                      : static_cast<std::uint64_t>(minor);
-  std::string text = std::to_string(magnitude);
-  if (digits > 0) {
-    if (text.size() <= static_cast<std::size_t>(digits)) {
-      text.insert(0, static_cast<std::size_t>(digits) + 1 - text.size(), '0');
-    }
-    text.insert(text.size() - static_cast<std::size_t>(digits), ".");
+  std::string digits_text = std::to_string(magnitude);
+  const auto scale = static_cast<std::size_t>(digits);
+  if (scale > 0 && digits_text.size() <= scale) {
+    digits_text = std::string(scale + 1 - digits_text.size(), '0') + digits_text;
   }
+  // Built by concatenation rather than insert(): GCC 12 at -O3 reports a false -Wrestrict
+  // on std::string::insert.
+  std::string text = scale == 0 ? digits_text
+                                : digits_text.substr(0, digits_text.size() - scale) + "." +
+                                      digits_text.substr(digits_text.size() - scale);
   return negative ? "-" + text : text;
 }
 
