@@ -2,8 +2,8 @@
 
 #include <poll.h>
 
-#include <spdlog/spdlog.h>
 
+#include "common/log/log.hpp"
 #include "common/pg/conninfo.hpp"
 #include "common/pg/error.hpp"
 #include "runtime/db/backoff.hpp"
@@ -134,7 +134,8 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
                                       options_.backoff_max);
       next_connect_at_ = Clock::now() + delay;
       if (errors_ != nullptr) errors_->WithLabelValues({"connect"}).Inc();
-      spdlog::warn("Database connect failed: {} (retry in {} ms)", e.what(), delay.count());
+      log::Warn("Database connect failed",
+                {{"error", e.what()}, {"sqlstate", e.sqlstate()}, {"retry_in_ms", delay.count()}});
       --in_use_;
       empty_.push_back(slot);
       UpdateGaugesLocked();

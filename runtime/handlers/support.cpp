@@ -4,8 +4,8 @@
 #include <charconv>
 #include <thread>
 
-#include <spdlog/spdlog.h>
 
+#include "common/log/log.hpp"
 #include "common/pg/error.hpp"
 #include "common/pg/transaction.hpp"
 #include "runtime/auth/crypto.hpp"
@@ -43,7 +43,7 @@ void MaybePurgeIdempotencyKeys(db::Pool::Lease& lease) {
   try {
     lease.Exec(db::support::kIdempotencyPurge);
   } catch (const pg::Error& e) {
-    spdlog::warn("Purging expired idempotency keys failed: {}", e.sqlstate());
+    log::Warn("Purging expired idempotency keys failed", {{"sqlstate", e.sqlstate()}});
   }
 }
 
@@ -140,8 +140,8 @@ server::Handler WithDbErrors(server::Handler handler) {
           std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
           continue;
         }
-        spdlog::warn("Transaction retries exhausted: {} (request_id={})", e.sqlstate(),
-                     req.request_id);
+        log::Warn("Transaction retries exhausted",
+                  {{"sqlstate", e.sqlstate()}, {"request_id", req.request_id}});
         throw server::ServiceUnavailable("database contention, retry later")
             .WithHeader("Retry-After", "1");
       }
