@@ -2,7 +2,7 @@
 # Runs the build stage of operator/Dockerfile or runtime/Dockerfile without a container
 # engine: copies exactly what its COPY lines copy into a fresh directory, runs its build
 # RUN (the cmake commands, with /src and /build mapped into WORKDIR), checks the binary runs,
-# then checks the runtime stage's packages against `ldd` of THAT binary (the Release,
+# then checks the runtime stage's packages against `ldd` of THAT binary (the RelWithDebInfo,
 # non-sanitized binary the image would ship). Proves the image builds from the sources it
 # copies (nothing from tests/, scripts/ or a build tree) and that its runtime stage is
 # complete.
