@@ -58,8 +58,10 @@ server::Response Login(Domain& d, server::Request& req) {
   auto username = in.RequiredString("username", {1, 256});
   auto password = in.RequiredString("password", {1, 1024});
   in.Finish();
-  // Counted before the password is checked so guessing is limited per username + IP.
-  if (d.rate_limiter != nullptr) d.rate_limiter->EnforceLogin(*username, req);
+  const std::optional<std::string> normalized = auth::NormalizeUsername(*username);
+  // Counted before the password is checked so guessing is limited per username + IP; keyed
+  // by the normalized name so "Admin" and "ADMIN" share one budget.
+  if (d.rate_limiter != nullptr) d.rate_limiter->EnforceLogin(normalized.value_or(*username), req);
 
   struct Found {
     std::int64_t id;
@@ -68,7 +70,7 @@ server::Response Login(Domain& d, server::Request& req) {
     bool active;
   };
   std::optional<Found> found;
-  if (auto name = auth::NormalizeUsername(*username)) {
+  if (const auto& name = normalized) {
     // The connection goes back to the pool before bcrypt runs (~250 ms of CPU).
     auto lease = Acquire(d, req);
     pg::Result r = lease.Exec(db::users::kForLogin, {*name});

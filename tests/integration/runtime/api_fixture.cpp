@@ -127,7 +127,7 @@ HttpResult Http(int port, const std::string& method, const std::string& target, 
   return out;
 }
 
-ApiHarness::ApiHarness() : db_(std::make_unique<TenantDatabase>()) {
+ApiHarness::ApiHarness(bool rate_limits) : db_(std::make_unique<TenantDatabase>()) {
   db_->Migrate();
   {
     auto conn = db_->ConnectAsApp();
@@ -146,7 +146,9 @@ ApiHarness::ApiHarness() : db_(std::make_unique<TenantDatabase>()) {
   c.port = 0;
   c.db_pool_size = 8;
   c.db_acquire_timeout_ms = 20000;  // sanitizer builds are slow; the race test queues 50
-  c.rate_limit.enabled = false;
+  c.rate_limit.enabled = rate_limits;
+  c.rate_limit.login = {3, std::chrono::minutes(1), 3};
+  c.rate_limit.read = c.rate_limit.write = c.rate_limit.auth = {100000, std::chrono::minutes(1), 100000};
   c.shutdown_grace_seconds = 2;
   c.request_timeout_ms = 30000;
   c.log_level = "warn";

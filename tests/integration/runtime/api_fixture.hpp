@@ -66,7 +66,9 @@ struct SeededUser {
 
 class ApiHarness {
  public:
-  ApiHarness();
+  // rate_limits: false = off (most tests); true = in-process limiter with a login budget
+  // of 3 attempts per minute and generous other classes.
+  explicit ApiHarness(bool rate_limits = false);
   ~ApiHarness();
   // One per test process (services started once per suite); tests use unique names.
   static ApiHarness& Shared();

@@ -209,3 +209,16 @@ TEST_CASE("users: deactivation ends sessions and blocks login; password change",
   RequireProblem(weak, 422);
   CHECK(weak.Json()["errors"].size() == 2);
 }
+
+TEST_CASE("login attempts are limited per username and IP before the password is checked", "[integration][auth][ratelimit]") {
+  ApiHarness h(/*rate_limits=*/true);
+  for (int i = 0; i < 3; ++i) {
+    RequireProblem(Login(h, i % 2 ? "CLERK-user" : "clerk-user", "wrong-password-123"), 401);
+  }
+  // budget spent: even the right password is refused, case variants share the budget
+  auto limited = Login(h, "Clerk-User", kPassword);
+  RequireProblem(limited, 429);
+  CHECK_FALSE(limited.Header("retry-after").empty());
+  // another username from the same IP is not affected
+  CHECK(Login(h, "manager-user", kPassword).status == 200);
+}
