@@ -135,7 +135,10 @@ Response Pipeline::FromException(const Request& req, std::exception_ptr error) c
     res = ProblemResponse(Internal(), req.request_id, req.path);
     internal = "unknown exception";
   }
-  if (res.status >= 500) {
+  // Readiness answering 503 is the probe working, not a server error: no error log line
+  // and no Sentry event for every probe while the database is down.
+  const bool probe = req.route.rfind("/health", 0) == 0;
+  if (res.status >= 500 && !probe) {
     log::Error("Request failed", {{"request_id", req.request_id}, {"method", req.method},
                                   {"route", req.route}, {"status", res.status}, {"error", internal}});
     if (on_server_error_) on_server_error_(req, res, internal);

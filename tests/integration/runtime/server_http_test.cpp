@@ -3,11 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "runtime/server/http_error.hpp"
 #include "tests/integration/runtime/server_test_app.hpp"
 #include "tests/integration/runtime/server_test_client.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace tenant;
 using namespace tenant::api;
@@ -161,6 +164,20 @@ TEST_CASE("metrics and openapi are served", "[integration][server]") {
   CHECK(m.body.find("http_requests_total{method=\"GET\",route=\"/test/hello\",status=\"200\"} 1") != std::string::npos);
   CHECK(m.body.find("build_info{") != std::string::npos);
   CHECK(m.body.find("http_requests_in_flight") != std::string::npos);
+  // The exposition passes promtool's linter (names, help, types, histogram layout).
+  REQUIRE(std::system("command -v promtool >/dev/null") == 0);
+  test::TempDir dir("api-metrics");
+  auto file = dir.path() / "metrics.txt";
+  {
+    std::ofstream out(file);
+    out << m.body;
+  }
+  std::string cmd = "promtool check metrics < '" + file.string() + "' > '" + (dir.path() / "promtool.out").string() + "' 2>&1";
+  int rc = std::system(cmd.c_str());
+  std::ifstream lint(dir.path() / "promtool.out");
+  std::string lint_out((std::istreambuf_iterator<char>(lint)), std::istreambuf_iterator<char>());
+  INFO(lint_out);
+  CHECK(rc == 0);
   auto o = th::Send(app->port(), "GET", "/openapi.json");
   REQUIRE(o.status == 200);
   auto doc = json::parse(o.body);
