@@ -69,6 +69,12 @@ TEST_CASE("Credential rotation switches a -> b and retires the old role after th
       env.admin->Get(kube::resources::kDeployments, ns, "r-api")["spec"]["template"]["metadata"]["annotations"]
           ["tenancy.erp.dev/credentials-version"];
 
+  // Hold the rollout: a pod quota leaves no room for the surge pod, so the Deployment
+  // cannot finish rolling until the quota is lifted.
+  env.admin->Create(kube::Resource{"", "v1", "resourcequotas", "ResourceQuota", true}, ns,
+                    {{"apiVersion", "v1"}, {"kind", "ResourceQuota"}, {"metadata", {{"name", "hold"}}},
+                     {"spec", {{"hard", {{"pods", "2"}}}}}});
+  std::this_thread::sleep_for(2s);  // let the quota controller compute usage
   env.admin->Patch(api::kTenants, ns, "r", kube::PatchType::kMergePatch,
                    {{"metadata", {{"annotations", {{"tenancy.erp.dev/rotate-credentials", "r1"}}}}}});
   REQUIRE(Eventually([&] { return env.SecretData(ns, "r-db").at("username") == "erp_tenant_" + id + "_b"; }, 30s));
@@ -80,13 +86,20 @@ TEST_CASE("Credential rotation switches a -> b and retires the old role after th
   // Pods roll: the template carries the new credentials version.
   CHECK(env.admin->Get(kube::resources::kDeployments, ns, "r-api")["spec"]["template"]["metadata"]["annotations"]
                       ["tenancy.erp.dev/credentials-version"] != old_pod_version);
-  // After the rollout the old role has no password and its sessions are gone.
+  // While the rollout is held, the old credentials keep working: the held connection and
+  // new logins with the old Secret (pods not yet replaced reconnect with it).
+  std::this_thread::sleep_for(3s);
+  CHECK(old_conn.Exec("SELECT 1").Int64(0, 0) == 1);
+  CHECK_NOTHROW(env.ConnectWith(before));
   auto su = env.Superuser();
+  CHECK_FALSE(su.Exec("SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = $1", {"erp_tenant_" + id + "_a"}).Bool(0, 0));
+  env.admin->Delete(kube::Resource{"", "v1", "resourcequotas", "ResourceQuota", true}, ns, "hold");
+  // After the rollout the old role has no password and its sessions are gone.
   CHECK(Eventually(
       [&] {
         return su.Exec("SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = $1", {"erp_tenant_" + id + "_a"}).Bool(0, 0);
       },
-      60s));
+      120s));
   CHECK_THROWS_AS(env.ConnectWith(before), pg::Error);
   auto t = env.GetTenant(ns, "r").value();
   CHECK(t["status"]["credentials"]["activeRole"] == "erp_tenant_" + id + "_b");
