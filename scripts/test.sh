@@ -11,5 +11,9 @@ bash scripts/build.sh asan
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-cd build/asan
-ctest --output-on-failure --timeout 1800 "$@"
+(cd build/asan && ctest --output-on-failure --timeout 1800 "$@")
+
+# libFuzzer targets (clang) for a short bounded time: FUZZ_SECONDS per target, 0 skips.
+if [[ ${FUZZ_SECONDS:-20} != 0 ]]; then
+  bash tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
+fi
