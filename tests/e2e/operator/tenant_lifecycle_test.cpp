@@ -269,3 +269,45 @@ TEST_CASE("RBAC: the operator's ServiceAccount has only what it uses", "[e2e][te
   CHECK_FALSE(can({"patch", "databaseservers.tenancy.erp.dev"}));
   CHECK_FALSE(can({"create", "clusterrolebindings.rbac.authorization.k8s.io"}));
 }
+
+TEST_CASE("Placement by selector, NoDatabaseServer, and suspend", "[e2e][tenant][placement]") {
+  auto& env = TenantEnv::Get();
+  const std::string ns = env.NewNamespace("e2e-place");
+  // Selector placement onto the labelled server.
+  json by_selector = env.Tenant(ns, "sel", Id("sel"), {{"database", {{"deletionPolicy", "Delete"}}}});
+  by_selector["spec"]["database"].erase("serverRef");
+  by_selector["spec"]["database"]["serverSelector"] = {{"matchLabels", {{"e2e", env.server_name}}}};
+  const auto t0 = std::chrono::steady_clock::now();
+  env.admin->Create(api::kTenants, ns, by_selector);
+  INFO("operator log:\n" << env.OperatorLogTail());
+  REQUIRE(env.WaitReady(ns, "sel", 60s));
+  WARN("selector placement: Ready after "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count() << " ms");
+  CHECK(env.GetTenant(ns, "sel").value()["status"]["database"]["server"] == env.server_name);
+  // Nothing matches: Ready=False NoDatabaseServer, not Stalled.
+  json none = env.Tenant(ns, "none", Id("none"));
+  none["spec"]["database"].erase("serverRef");
+  none["spec"]["database"]["serverSelector"] = {{"matchLabels", {{"e2e", "no-such-label"}}}};
+  env.admin->Create(api::kTenants, ns, none);
+  std::string reason;
+  CHECK(Eventually(
+      [&] {
+        auto t = env.GetTenant(ns, "none");
+        return t && TenantEnv::ConditionOf(*t, "Ready", &reason) == "False" && reason == "NoDatabaseServer" &&
+               TenantEnv::ConditionOf(*t, "Stalled") == "False";
+      },
+      30s));
+  // Suspended: status says so, nothing is created.
+  const std::string sid = Id("susp");
+  env.admin->Create(api::kTenants, ns, env.Tenant(ns, "susp", sid, {{"suspend", true}}));
+  CHECK(Eventually(
+      [&] {
+        auto t = env.GetTenant(ns, "susp");
+        return t && TenantEnv::ConditionOf(*t, "Reconciling", &reason) == "False" && reason == "Suspended";
+      },
+      30s));
+  auto su = env.Superuser();
+  CHECK_FALSE(DatabaseExists(su, "erp_tenant_" + sid));
+  CHECK_FALSE(env.admin->GetOrNull(kube::resources::kSecrets, ns, "susp-db"));
+  for (const char* name : {"sel", "none", "susp"}) env.admin->Delete(api::kTenants, ns, name);
+}
