@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/log/log.hpp"
+#include "runtime/sentry/envelope.hpp"
 #include "runtime/server/problem.hpp"
 
 namespace tenant::api::server {
@@ -138,6 +139,8 @@ Response Pipeline::FromException(const Request& req, std::exception_ptr error) c
   // Readiness answering 503 is the probe working, not a server error: no error log line
   // and no Sentry event for every probe while the database is down.
   const bool probe = req.route.rfind("/health", 0) == 0;
+  // Library messages may quote credentials (a DSN, "password=..."): scrub before logging.
+  internal = sentry::ScrubText(internal);
   if (res.status >= 500 && !probe) {
     log::Error("Request failed", {{"request_id", req.request_id}, {"method", req.method},
                                   {"route", req.route}, {"status", res.status}, {"error", internal}});

@@ -54,6 +54,9 @@ struct Fixture {
     router.Post("/admin", [](Request&) { return Response::NoContent(); }, RouteOptions::Roles({"admin"}).Json());
     router.Get("/boom", [](Request&) -> Response { throw std::runtime_error("SELECT secret FROM users failed"); },
                RouteOptions::Anonymous());
+    router.Get("/leak", [](Request&) -> Response {
+      throw std::runtime_error("connect to postgresql://app:dbpw@db/x failed, password=hunter2");
+    }, RouteOptions::Anonymous());
     router.Get("/invalid", [](Request&) -> Response { throw ValidationFailed({{"a", "bad"}, {"b", "worse"}}); },
                RouteOptions::Anonymous());
     PipelineOptions o;
@@ -133,6 +136,15 @@ TEST_CASE("unhandled exceptions become a 500 without internal text", "[server][p
   CHECK(res.body.find("secret") == std::string::npos);
   REQUIRE(f.server_errors.size() == 1);
   CHECK(f.server_errors[0].find("SELECT") != std::string::npos);
+}
+
+TEST_CASE("internal error text is scrubbed before logging and reporting", "[server][pipeline]") {
+  Fixture f;
+  CHECK(f.Run(Make("GET", "/leak")).status == 500);
+  REQUIRE(f.server_errors.size() == 1);
+  CHECK(f.server_errors[0].find("dbpw") == std::string::npos);
+  CHECK(f.server_errors[0].find("hunter2") == std::string::npos);
+  CHECK(f.server_errors[0].find("connect to") != std::string::npos);
 }
 
 TEST_CASE("authentication, roles and JSON content type are enforced", "[server][pipeline]") {
