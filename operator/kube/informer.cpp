@@ -119,10 +119,14 @@ std::vector<ObjectPtr> Informer::ListAll(std::stop_token stop, const std::string
   return objects;
 }
 
-void Informer::Relist(std::stop_token stop, bool after_gone) {
+void Informer::Relist(std::stop_token stop, int after_gone) {
   std::vector<ObjectPtr> objects;
-  if (!after_gone) {
+  if (after_gone == 0) {
     objects = ListAll(stop, "0");
+  } else if (after_gone >= 2) {
+    // The list at the last version did not get us past the compaction (a cache may answer
+    // with that same old version): read consistently from storage.
+    objects = ListAll(stop, "");
   } else {
     std::string rv = last_resource_version();
     try {
@@ -192,20 +196,22 @@ void Informer::WatchOnce(std::stop_token stop) {
 void Informer::Run(std::stop_token stop) {
   Backoff backoff(opts_.backoff);
   bool need_list = true;
-  bool after_gone = false;
+  int after_gone = 0;       // consecutive 410s without a watch event in between
+  std::uint64_t events_at_relist = 0;
   while (!stop.stop_requested()) {
     try {
       if (need_list) {
         Relist(stop, after_gone);
         need_list = false;
-        after_gone = false;
+        events_at_relist = events_.load();
       }
       WatchOnce(stop);  // returns when the server closes the watch: resume, do not relist
       continue;
     } catch (const GoneError& e) {
       log::Info("Watch expired; relisting", {{"resource", resource_.String()}, {"error", e.what()}});
       need_list = true;
-      after_gone = true;
+      // A 410 again before any event arrived means the last relist did not help.
+      after_gone = (after_gone > 0 && events_.load() == events_at_relist) ? 2 : 1;
       continue;  // relist at once: the gap is what matters; a failing relist backs off below
     } catch (const TooManyRequestsError& e) {
       log::Info("API server throttled the informer; backing off", {{"resource", resource_.String()}});

@@ -65,7 +65,9 @@ class Informer {
 
  private:
   void Run(std::stop_token stop);
-  void Relist(std::stop_token stop, bool after_gone);
+  // after_gone: 0 = initial list (rv "0"), 1 = first relist after a 410 (last rv),
+  // 2 = a 410 again right after that: consistent list (rv "").
+  void Relist(std::stop_token stop, int after_gone);
   std::vector<ObjectPtr> ListAll(std::stop_token stop, const std::string& rv);
   void WatchOnce(std::stop_token stop);
   bool Sleep(std::stop_token stop, std::chrono::milliseconds d);

@@ -142,7 +142,15 @@ Json RestClient::Request(const std::string& method, const std::string& path, con
       text = resp.extract_utf8string(true).get();
     } catch (const std::exception& e) {
       if (impl_->requests) impl_->requests->WithLabelValues({"<error>", method}).Inc();
-      throw TransportError(method + " " + path + ": " + e.what());
+      // A pooled keep-alive connection may have been closed by a restarted API server: the
+      // request never reached it (write/connect failure), or it is a read. Retry once.
+      const std::string what = e.what();
+      const bool unsent = what.find("write") != std::string::npos || what.find("connect") != std::string::npos;
+      if (attempt == 0 && (unsent || method == "GET")) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      throw TransportError(method + " " + path + ": " + what);
     }
     const int code = resp.status_code();
     if (impl_->requests) impl_->requests->WithLabelValues({std::to_string(code), method}).Inc();
