@@ -35,7 +35,11 @@ json Env(const api::Tenant& t, const ApiSettings& s, const DeploymentInputs& in)
   env.push_back(EnvValue("TENANT_ID", t.spec.tenant_id));
   env.push_back(EnvValue("ENVIRONMENT", "production"));
   env.push_back(EnvValue("PORT", std::to_string(kApiContainerPort)));
-  env.push_back(EnvValue("RATE_LIMIT_REQUESTS_PER_MINUTE", std::to_string(t.spec.api.requests_per_minute)));
+  // spec.api.rateLimit is the per-client budget of ordinary reads and writes; tenant-api's
+  // auth and login classes keep their own stricter defaults.
+  const std::string per_minute = std::to_string(t.spec.api.requests_per_minute);
+  env.push_back(EnvValue("RATE_LIMIT_READ_PER_MINUTE", per_minute));
+  env.push_back(EnvValue("RATE_LIMIT_WRITE_PER_MINUTE", per_minute));
   if (!t.spec.api.cors_origins.empty()) env.push_back(EnvValue("CORS_ORIGINS", JoinComma(t.spec.api.cors_origins)));
   if (!s.sentry_secret_name.empty()) {
     env.push_back(EnvFromSecret("SENTRY_DSN", s.sentry_secret_name, s.sentry_secret_key, /*optional=*/true));
