@@ -143,10 +143,11 @@ Json RestClient::Request(const std::string& method, const std::string& path, con
     } catch (const std::exception& e) {
       if (impl_->requests) impl_->requests->WithLabelValues({"<error>", method}).Inc();
       // A pooled keep-alive connection may have been closed by a restarted API server: the
-      // request never reached it (write/connect failure), or it is a read. Retry once.
+      // request never reached it (write/connect failure), or it is a read. The pool can hold
+      // several dead connections, so an unsent request is retried a few times.
       const std::string what = e.what();
       const bool unsent = what.find("write") != std::string::npos || what.find("connect") != std::string::npos;
-      if (attempt == 0 && (unsent || method == "GET")) {
+      if ((unsent && attempt < kMaxStaleRetries) || (method == "GET" && attempt == 0)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
         continue;
       }

@@ -23,6 +23,8 @@ namespace tenant::kube {
 class RestClient final : public Client {
  public:
   static constexpr int kMaxRetries = 10;
+  // Unsent requests (a dead pooled keep-alive connection after an API server restart).
+  static constexpr int kMaxStaleRetries = 4;
   static constexpr std::chrono::seconds kMaxRetryAfter{30};
 
   explicit RestClient(RestConfig cfg, metrics::Registry* registry = nullptr,
