@@ -1,8 +1,14 @@
 #include "operator/specs/subset.hpp"
 
+#include "operator/specs/quantity.hpp"
+
 namespace tenant::specs {
 
-bool IsSubset(const nlohmann::json& desired, const nlohmann::json& observed) {
+namespace {
+
+// `quantities`: inside a ResourceRequirements' limits/requests map, where the server
+// rewrites values into canonical form ("0.5" -> "500m", 1 -> "1").
+bool Subset(const nlohmann::json& desired, const nlohmann::json& observed, bool quantities) {
   if (desired.is_object()) {
     if (!observed.is_object()) return false;
     for (const auto& [k, v] : desired.items()) {
@@ -12,19 +18,25 @@ bool IsSubset(const nlohmann::json& desired, const nlohmann::json& observed) {
         if ((v.is_object() || v.is_array()) && v.empty()) continue;
         return false;
       }
-      if (!IsSubset(v, *it)) return false;
+      const bool quantity_map = v.is_object() && (k == "limits" || k == "requests");
+      if (!Subset(v, *it, quantity_map || (quantities && !v.is_structured()))) return false;
     }
     return true;
   }
   if (desired.is_array()) {
     if (!observed.is_array() || observed.size() != desired.size()) return false;
     for (std::size_t i = 0; i < desired.size(); ++i) {
-      if (!IsSubset(desired[i], observed[i])) return false;
+      if (!Subset(desired[i], observed[i], false)) return false;
     }
     return true;
   }
-  if (desired.is_number() && observed.is_number()) return desired == observed;
-  return desired == observed;
+  return quantities ? SameQuantity(desired, observed) : desired == observed;
+}
+
+}  // namespace
+
+bool IsSubset(const nlohmann::json& desired, const nlohmann::json& observed) {
+  return Subset(desired, observed, false);
 }
 
 namespace {
