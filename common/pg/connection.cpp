@@ -33,7 +33,7 @@ std::string Where(const PGconn* conn) {
 // libpq reports connect-time failures only as text (no SQLSTATE is exposed before the
 // session exists); recognise the cases callers act on differently.
 [[noreturn]] void ThrowConnectFailure(const PGconn* conn, const std::string& detail) {
-  const std::string msg = "could not connect to " + Where(conn) + ": " + detail;
+  const std::string msg = "could not connect to " + Where(conn) + ": " + SummarizeConnectFailure(detail);
   if (detail.find("password authentication failed") != std::string::npos ||
       detail.find("SCRAM authentication") != std::string::npos ||
       detail.find("no password supplied") != std::string::npos) {

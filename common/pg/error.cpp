@@ -1,5 +1,6 @@
 #include "common/pg/error.hpp"
 
+#include <cctype>
 #include <utility>
 
 namespace tenant::pg {
@@ -60,6 +61,25 @@ bool IsTransient(const Error& error) noexcept {
   // Wrong credentials stay wrong; a dropped or refused connection may come back.
   return dynamic_cast<const ConnectionError*>(&error) != nullptr &&
          dynamic_cast<const AuthenticationError*>(&error) == nullptr;
+}
+
+std::string SummarizeConnectFailure(std::string_view text) {
+  std::string_view line = text.substr(0, text.find('\n'));
+  if (line.rfind("connection to server", 0) == 0) {
+    if (auto failed = line.find(" failed: "); failed != std::string_view::npos) line.remove_prefix(failed + 9);
+  }
+  for (std::string_view level : {"FATAL:  ", "ERROR:  "}) {
+    if (line.rfind(level, 0) == 0) line.remove_prefix(level.size());
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) return std::string(text.empty() ? "unknown error" : text);
+  std::string out(line);
+  // "Connection refused" (strerror) reads better mid-sentence in lower case.
+  if (out.size() > 1 && std::isupper(static_cast<unsigned char>(out[0])) &&
+      std::islower(static_cast<unsigned char>(out[1]))) {
+    out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  }
+  return out;
 }
 
 }  // namespace tenant::pg

@@ -65,6 +65,12 @@ class DataException : public Error { using Error::Error; };          // class 22
 // Throws the most specific Error subclass for `sqlstate` (pure; unit-tested).
 [[noreturn]] void ThrowForSqlState(std::string message, std::string sqlstate, ErrorFields fields = {});
 
+// One line an admin can act on from libpq's connect-failure text, which repeats the
+// endpoint and adds hints over several lines:
+//   connection to server at "h" (10.0.0.1), port 5432 failed: Connection refused\n\tIs the...
+// becomes "connection refused" (the caller names the endpoint once). Pure; unit-tested.
+std::string SummarizeConnectFailure(std::string_view libpq_message);
+
 // True for errors where running the same transaction again can succeed
 // (serialization failure, deadlock, connection lost).
 bool IsTransient(const Error& error) noexcept;

@@ -109,3 +109,17 @@ TEST_CASE("BeginStatement spells isolation and access mode", "[pg][transaction]"
   CHECK(pg::BeginStatement({IsolationLevel::kRepeatableRead, true}) ==
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
 }
+
+TEST_CASE("connect failures are summarised to one actionable line", "[pg]") {
+  using tenant::pg::SummarizeConnectFailure;
+  CHECK(SummarizeConnectFailure("connection to server at \"localhost\" (127.0.0.1), port 35607 failed: Connection "
+                                "refused\n\tIs the server running on that host and accepting TCP/IP connections?\n") ==
+        "connection refused");
+  CHECK(SummarizeConnectFailure("connection to server at \"pg\" (10.0.0.1), port 5432 failed: FATAL:  password "
+                                "authentication failed for user \"admin\"\n") ==
+        "password authentication failed for user \"admin\"");
+  CHECK(SummarizeConnectFailure("could not translate host name \"nope\" to address: Name or service not known\n") ==
+        "could not translate host name \"nope\" to address: Name or service not known");
+  CHECK(SummarizeConnectFailure("SSL error: certificate verify failed") == "SSL error: certificate verify failed");
+  CHECK(SummarizeConnectFailure("") == "unknown error");
+}
