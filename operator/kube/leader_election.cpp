@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
@@ -44,6 +45,14 @@ std::string MakeLeaderIdentity(const std::string& name) {
   return id;
 }
 
+std::chrono::milliseconds NextAttemptDelay(std::chrono::milliseconds retry_period, double jitter01,
+                                           std::optional<std::chrono::milliseconds> until_expiry) {
+  jitter01 = std::clamp(jitter01, 0.0, 1.0);
+  auto d = std::chrono::milliseconds(static_cast<long long>(retry_period.count() * (0.75 + 0.2 * jitter01)));
+  if (until_expiry) d = std::min(d, std::max(*until_expiry, std::chrono::milliseconds(0)));
+  return d;
+}
+
 LeaderElector::LeaderElector(std::shared_ptr<Client> client, LeaderElectionConfig cfg, metrics::Registry* registry)
     : client_(std::move(client)), cfg_(std::move(cfg)) {
   if (registry) {
@@ -53,6 +62,10 @@ LeaderElector::LeaderElector(std::shared_ptr<Client> client, LeaderElectionConfi
                                {"name"})
                    .WithLabelValues({cfg_.lease_name});
   }
+}
+
+LeaderElector::~LeaderElector() {
+  if (pending_.valid()) pending_.wait();
 }
 
 void LeaderElector::SetLeader(bool v) {
@@ -82,6 +95,7 @@ bool LeaderElector::TryAcquireOrRenew() {
       observed_spec_ = created["spec"];
       observed_rv_ = created["metadata"].value("resourceVersion", "");
       observed_at_ = now;
+      expires_at_ = now + cfg_.lease_duration;
       return true;
     } catch (const ApiError&) {
       return false;  // someone else created it first
@@ -98,7 +112,8 @@ bool LeaderElector::TryAcquireOrRenew() {
   observed_rv_ = rv;
   const std::string holder = spec.value("holderIdentity", "");
   const int held_for = spec.value("leaseDurationSeconds", duration_s);
-  const bool expired = now - observed_at_ >= std::chrono::seconds(held_for);
+  expires_at_ = observed_at_ + std::chrono::seconds(held_for);
+  const bool expired = now >= expires_at_;
   if (!holder.empty() && holder != cfg_.identity && !expired) return false;
 
   Json next = spec;
@@ -115,10 +130,35 @@ bool LeaderElector::TryAcquireOrRenew() {
     observed_spec_ = updated["spec"];
     observed_rv_ = updated["metadata"].value("resourceVersion", "");
     observed_at_ = now;
+    expires_at_ = now + cfg_.lease_duration;
     return true;
   } catch (const ApiError&) {
     return false;  // 409: another candidate updated it first
   }
+}
+
+std::optional<std::chrono::milliseconds> LeaderElector::UntilObservedExpiry() const {
+  if (observed_spec_.is_null() || observed_spec_.value("holderIdentity", "").empty()) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(expires_at_ - std::chrono::steady_clock::now()) +
+         std::chrono::milliseconds(1);  // wake just past expiry, not just before it
+}
+
+std::optional<bool> LeaderElector::AttemptWithin(std::chrono::milliseconds limit) {
+  if (!pending_.valid()) {
+    attempt_started_ = std::chrono::steady_clock::now();
+    pending_ = std::async(std::launch::async, [this] {
+      try {
+        return TryAcquireOrRenew();
+      } catch (const std::exception& e) {
+        log::Warn("Failed to renew lease", {{"error", e.what()}});
+        return false;
+      }
+    });
+  }
+  if (pending_.wait_for(std::max(limit, std::chrono::milliseconds(0))) != std::future_status::ready) {
+    return std::nullopt;
+  }
+  return pending_.get();  // get() leaves the future invalid: the next call starts a new attempt
 }
 
 namespace {
@@ -148,28 +188,26 @@ bool LeaderElector::Acquire(std::stop_token stop) {
                                                 {"identity", cfg_.identity}});
       return true;
     }
-    // Poll every retryPeriod plus up to 20% jitter (candidates do not retry in lockstep,
-    // and a standby notices an expired lease within about one retryPeriod).
-    double f = std::uniform_real_distribution<double>(1.0, 1.2)(gen);
-    if (!SleepFor(stop, std::chrono::milliseconds(static_cast<long long>(cfg_.retry_period.count() * f)))) break;
+    // Jittered so candidates do not retry in lockstep, but never longer than retryPeriod
+    // and cut short at the observed expiry: see NextAttemptDelay.
+    const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(gen);
+    if (!SleepFor(stop, NextAttemptDelay(cfg_.retry_period, jitter, UntilObservedExpiry()))) break;
   }
   return false;
 }
 
 bool LeaderElector::RenewUntil(std::stop_token stop) {
-  auto last_ok = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  // Start of the last successful attempt: the server wrote the renewal after it, so the
+  // standbys' expiry clocks cannot have started earlier.
+  auto last_ok = Clock::now();
   while (SleepFor(stop, cfg_.retry_period)) {
-    bool ok = false;
-    try {
-      ok = TryAcquireOrRenew();
-    } catch (const std::exception& e) {
-      log::Warn("Failed to renew lease", {{"error", e.what()}});
-    }
-    if (ok) {
-      last_ok = std::chrono::steady_clock::now();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.renew_deadline - (Clock::now() - last_ok));
+    if (auto ok = AttemptWithin(left); ok && *ok) {
+      last_ok = attempt_started_;  // when the (possibly earlier, slow) attempt began
       continue;
     }
-    if (std::chrono::steady_clock::now() - last_ok >= cfg_.renew_deadline) {
+    if (Clock::now() - last_ok >= cfg_.renew_deadline) {
       SetLeader(false);
       log::Error("Leader election lost", {{"lease", cfg_.lease_namespace + "/" + cfg_.lease_name},
                                           {"identity", cfg_.identity}});
@@ -181,6 +219,8 @@ bool LeaderElector::RenewUntil(std::stop_token stop) {
 
 void LeaderElector::Release() {
   if (!leader_.load()) return;
+  // A renewal still in flight could land after the release and hold the lease again.
+  if (pending_.valid() && pending_.wait_for(cfg_.renew_deadline) == std::future_status::ready) pending_.get();
   try {
     auto lease = client_->Get(resources::kLeases, cfg_.lease_namespace, cfg_.lease_name);
     if (lease["spec"].value("holderIdentity", "") != cfg_.identity) {
