@@ -15,6 +15,10 @@ std::string RvOf(const Json& obj) {
   return m->value("resourceVersion", "");
 }
 
+void StripManagedFields(Json& obj) {
+  if (auto m = obj.find("metadata"); m != obj.end() && m->is_object()) m->erase("managedFields");
+}
+
 }  // namespace
 
 Informer::Informer(std::shared_ptr<Client> client, Resource resource, std::string ns, std::string label_selector,
@@ -105,6 +109,7 @@ std::vector<ObjectPtr> Informer::ListAll(std::stop_token stop, const std::string
         // List items carry no apiVersion/kind; fill them so cached objects are complete.
         if (!item.contains("kind")) item["kind"] = kind;
         if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
+        if (opts_.strip_managed_fields) StripManagedFields(item);
         objects.push_back(std::make_shared<const Json>(std::move(item)));
       }
     }
@@ -178,6 +183,7 @@ void Informer::WatchOnce(std::stop_token stop) {
     }
     if (!ev.object.contains("kind")) ev.object["kind"] = resource_.kind;
     if (!ev.object.contains("apiVersion")) ev.object["apiVersion"] = resource_.ApiVersion();
+    if (opts_.strip_managed_fields) StripManagedFields(ev.object);
     auto obj = std::make_shared<const Json>(std::move(ev.object));
     if (ev.type == "ADDED" || ev.type == "MODIFIED") {
       auto old = store_->Upsert(obj);

@@ -3,8 +3,9 @@
 //
 //   informer_bench populate KUBECONFIG NAMESPACE COUNT [WRITERS]
 //       creates COUNT ConfigMaps labelled bench=informer, each with a 2 kB data value.
-//   informer_bench run KUBECONFIG NAMESPACE COUNT [WRITERS]
-//       runs ONE informer over them and prints one line of key=value results:
+//   informer_bench run KUBECONFIG NAMESPACE COUNT [WRITERS] [keep-managed-fields]
+//       runs ONE informer over them and prints one line of key=value results
+//       (keep-managed-fields: cache objects whole, as before the informer stripped them):
 //       - list_s: start -> cache synced (initial LIST, paginated, + handlers);
 //       - rss_*/heap_*: process RSS and malloc'd bytes before the informer and once synced
 //         (per object = delta / COUNT), and the JSON size of a cached object;
@@ -173,7 +174,8 @@ std::string UpdateAll(kube::Client& client, kube::Informer& inf, const std::stri
 
 double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::string& ns, int count, int writers) {
+int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::string& ns, int count, int writers,
+                bool keep_managed_fields) {
   // Warm the client (TLS, thread pool) so the baseline holds it.
   client->Get(kube::resources::kNamespaces, "", ns);
   malloc_trim(0);
@@ -181,7 +183,9 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
   const std::size_t heap0 = HeapBytes();
 
   Observer obs;
-  kube::Informer inf(client, kube::resources::kConfigMaps, ns, std::string(kLabel) + "=" + kLabelValue);
+  kube::InformerOptions io;
+  io.strip_managed_fields = !keep_managed_fields;
+  kube::Informer inf(client, kube::resources::kConfigMaps, ns, std::string(kLabel) + "=" + kLabelValue, io);
   kube::InformerHandlers h;
   h.on_add = [&](const kube::ObjectPtr& o) { obs.OnObject(o); };
   h.on_update = [&](const kube::ObjectPtr&, const kube::ObjectPtr& o) { obs.OnObject(o); };
@@ -240,11 +244,11 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
   inf.Stop();
 
   std::printf(
-      "run objects=%d list_s=%.2f list_obj_per_s=%.0f rss_base_mb=%.1f rss_synced_mb=%.1f rss_trimmed_mb=%.1f "
+      "run objects=%d managed_fields=%s list_s=%.2f list_obj_per_s=%.0f rss_base_mb=%.1f rss_synced_mb=%.1f rss_trimmed_mb=%.1f "
       "rss_end_mb=%.1f rss_per_obj_kb=%.2f heap_per_obj_kb=%.2f json_per_obj_kb=%.2f "
       "live_write_s=%.2f live_seen_s=%.2f live_events_per_s=%.0f "
       "backlog_write_s=%.2f drain_s=%.2f drain_events_per_s=%.0f relists=%llu rewatches=%llu\n",
-      count, list_s, count / list_s, rss0 / 1024.0, rss1 / 1024.0, rss1_trim / 1024.0, rss_end / 1024.0,
+      count, keep_managed_fields ? "kept" : "stripped", list_s, count / list_s, rss0 / 1024.0, rss1 / 1024.0, rss1_trim / 1024.0, rss_end / 1024.0,
       (rss1 - rss0) / static_cast<double>(count), (static_cast<double>(heap1) - heap0) / 1024.0 / count,
       json_bytes / 1024.0 / count, live_write_s, live_seen_s, count / live_seen_s, backlog_write_s, drain_s,
       count / drain_s, static_cast<unsigned long long>(inf.lists() - lists_before),
@@ -256,7 +260,7 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::cerr << "usage: informer_bench populate|run KUBECONFIG NAMESPACE COUNT [WRITERS]\n";
+    std::cerr << "usage: informer_bench populate|run KUBECONFIG NAMESPACE COUNT [WRITERS] [keep-managed-fields]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -266,7 +270,7 @@ int main(int argc, char** argv) {
   try {
     auto client = std::make_shared<kube::RestClient>(kube::LoadKubeconfigFile(argv[2]));
     if (mode == "populate") return Populate(*client, ns, count, writers);
-    if (mode == "run") return RunInformer(client, ns, count, writers);
+    if (mode == "run") return RunInformer(client, ns, count, writers, argc > 6 && std::string(argv[6]) == "keep-managed-fields");
   } catch (const std::exception& e) {
     std::cerr << "informer_bench: " << e.what() << "\n";
     return 1;

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "operator/kube/informer.hpp"
 #include "operator/manager/mirror_controller.hpp"
 #include "tests/e2e/operator/kube_e2e_support.hpp"
 #include "tests/support/child_process.hpp"
@@ -231,5 +232,40 @@ TEST_CASE("two operators with --leader-elect: one active; SIGKILL and SIGTERM ha
   CHECK(c->MasterStatus(lease) == 1.0);
 
   c->Stop(SIGTERM);
+  client->Delete(kube::resources::kNamespaces, "", ns);
+}
+
+// The informer caches objects without metadata.managedFields (memory: see
+// tests/bench/informer_bench.sh); writing a cached object back keeps the server's.
+TEST_CASE("informer cache drops managedFields; a PUT of a cached object keeps them on the server",
+          "[e2e][kube][informer]") {
+  auto& cluster = test::LocalCluster::Shared();
+  auto client = ClientFor(cluster);
+  const std::string ns = NewNamespace(*client, "strip");
+  kube::ApplyOptions ao;
+  ao.field_manager = "e2e-user";
+  client->Apply(kube::resources::kConfigMaps, ns, ConfigMap(ns, "cm", {{"v", "1"}}), ao);
+
+  kube::Informer inf(client, kube::resources::kConfigMaps, ns);
+  inf.Start();
+  REQUIRE(inf.WaitForSync(std::stop_token{}, 30s));
+  auto listed = inf.store()->Get(ns, "cm");
+  REQUIRE(listed);
+  CHECK_FALSE((*listed)["metadata"].contains("managedFields"));
+  CHECK((*listed)["metadata"].contains("resourceVersion"));
+
+  // Through the watch too, and the write-back of a cached object.
+  kube::Json changed = *listed;
+  changed["data"]["v"] = "2";
+  client->Update(kube::resources::kConfigMaps, ns, changed);
+  REQUIRE(Eventually([&] { auto o = inf.store()->Get(ns, "cm"); return o && (*o)["data"].value("v", "") == "2"; }, 30s));
+  CHECK_FALSE((*inf.store()->Get(ns, "cm"))["metadata"].contains("managedFields"));
+  auto server = client->Get(kube::resources::kConfigMaps, ns, "cm");
+  bool applied_by_user = false;
+  for (const auto& mf : server["metadata"]["managedFields"]) {
+    if (mf.value("manager", "") == "e2e-user" && mf.value("operation", "") == "Apply") applied_by_user = true;
+  }
+  CHECK(applied_by_user);
+  inf.Stop();
   client->Delete(kube::resources::kNamespaces, "", ns);
 }
