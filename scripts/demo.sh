@@ -40,7 +40,7 @@ case ${1:-} in
 esac
 
 started_at=$SECONDS
-say() { printf '\n==> %s\n' "$*"; }
+say() { printf '\n==> [%ss] %s\n' "$((SECONDS - started_at))" "$*"; }
 fail() { printf '\ndemo.sh: FAILED: %s\n' "$*" >&2; exit 1; }
 # show_tail FILE [LINES]: the end of a log, for failure messages.
 show_tail() { [[ -f $1 ]] && { echo "----- last lines of $1 -----" >&2; tail -n "${2:-30}" "$1" >&2; }; return 0; }
@@ -86,13 +86,19 @@ redis_sh="$repo/tests/services/redis.sh"
 
 # Local processes the demo started (operator, tenant-api, the watch): stopped by PID only.
 pids=() pid_names=()
+# All at once (each drains and, in an ASan build, checks for leaks at exit: seconds each),
+# SIGKILL for any still running after 15 s.
 stop_processes() {
-  local i pid n
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+  local i n pid left
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for ((n = 0; n < 150; n++)); do
+    left=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && left=1; done
+    ((left)) || break
+    sleep 0.1
+  done
+  for i in "${!pids[@]}"; do
     pid=${pids[i]}
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; continue; }
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((n = 0; n < 150; n++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
       echo "${pid_names[i]} (pid $pid) ignored SIGTERM for 15s; killing" >&2
       kill -KILL "$pid" 2>/dev/null || true
@@ -110,8 +116,9 @@ stop_services() {
   return 0
 }
 
-# Leftovers of a previous demo that was killed hard (its local processes died with it:
-# they run with a parent-death signal; the cluster's guardian stopped the control plane).
+# Leftovers of a previous demo that was killed hard. Normally there are none: its local
+# processes died with it (parent-death signal), the cluster's guardian stopped the control
+# plane and guard_services.sh stopped PostgreSQL and Redis.
 [[ -f $state/.demo-state ]] && stop_services 2>/dev/null
 rm -rf "$state"
 # Everything the demo writes (kubeconfigs, Secrets, env files) is private to its user...
@@ -122,12 +129,29 @@ touch "$state/.demo-state"
 # $pg_dir (postgres.sh makes that one its own, mode 0700).
 chmod 0711 "$state"
 
+# PostgreSQL and Redis run as daemons: this guard stops them if the script is killed hard.
+setsid bash "$demo_lib/guard_services.sh" $$ "$state" </dev/null >>"$state/guard.log" 2>&1 &
+guard_pid=$!
+
+# The guard has nothing to clean up itself: SIGKILL, then its `sleep 1` (by PID).
+stop_guard() {
+  local children pid
+  children=$(cat "/proc/$guard_pid/task/$guard_pid/children" 2>/dev/null) || children=""
+  kill -KILL "$guard_pid" 2>/dev/null || true
+  wait "$guard_pid" 2>/dev/null || true
+  for pid in $children; do kill -TERM "$pid" 2>/dev/null || true; done
+}
+
 torn_down=0
 teardown() {
   local rc=$?
   ((torn_down)) && return 0
   torn_down=1
   say "Tearing down"
+  stop_guard
+  # PostgreSQL/Redis still starting (a failure or Ctrl-C during the control plane's start):
+  # let that finish (bounded by their start timeouts), so the stop below catches them.
+  [[ -n ${services_pid:-} ]] && { wait "$services_pid" 2>/dev/null || true; }
   stop_processes
   stop_services
   if [[ ${DEMO_KEEP_STATE:-0} == 1 ]]; then
@@ -135,13 +159,14 @@ teardown() {
   else
     rm -rf "$state"
   fi
-  if ((rc == 0)); then echo "done."; else echo "done (exit status $rc)."; fi
+  if ((rc == 0)); then echo "done [$((SECONDS - started_at))s]."; else echo "done [$((SECONDS - started_at))s] (exit status $rc)."; fi
 }
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
-# Free loopback ports outside the ephemeral range, not used by any TCP socket now and not
-# handed out before by this script.
+# free_port VAR: sets VAR to a free loopback port outside the ephemeral range, not used by
+# any TCP socket now and not handed out before by this script (hence a variable, not
+# $(...): a subshell could not remember what it handed out).
 chosen_ports=" "
 free_port() {
   local p taken
@@ -150,7 +175,7 @@ free_port() {
     p=$((20000 + RANDOM % 12000))
     [[ $taken == *" $p "* || $chosen_ports == *" $p "* ]] && continue
     chosen_ports+="$p "
-    echo "$p"
+    printf -v "$1" '%s' "$p"
     return
   done
 }
@@ -192,22 +217,27 @@ wait_http() {
 }
 
 # ---------------------------------------------------------------------------- services
+# PostgreSQL and Redis start in the background while the control plane starts (their
+# ports are chosen here, so no later free_port can hand them out again).
+say "Starting PostgreSQL 15 (TLS, SCRAM-SHA-256) and Redis 7 (requirepass) in the background"
+free_port pg_port
+free_port redis_port
+(bash "$postgres_sh" init "$pg_dir" "$pg_port" >/dev/null &&
+  bash "$postgres_sh" start "$pg_dir" &&
+  bash "$redis_sh" init "$redis_dir" "$redis_port" >/dev/null &&
+  bash "$redis_sh" start "$redis_dir") </dev/null >"$state/services.log" 2>&1 &
+services_pid=$!
 say "Starting the local Kubernetes control plane"
 # --owner-pid: the cluster's guardian tears it down even if this script is killed hard.
 bash "$cluster_sh" up "$cluster_dir" --owner-pid $$
-say "Starting PostgreSQL 15 (TLS, SCRAM-SHA-256)"
-bash "$postgres_sh" init "$pg_dir" "$(free_port)" >/dev/null
-bash "$postgres_sh" start "$pg_dir"
-say "Starting Redis 7 (requirepass)"
-bash "$redis_sh" init "$redis_dir" "$(free_port)" >/dev/null
-bash "$redis_sh" start "$redis_dir"
+wait "$services_pid" || { services_pid=""; cat "$state/services.log" >&2; fail "PostgreSQL or Redis did not start"; }
+services_pid=""
+cat "$state/services.log"
 
 # shellcheck disable=SC1091
 source "$cluster_dir/env"
 export KUBECONFIG KUBECTL
 kubectl() { "$KUBECTL" "$@"; }
-pg_port=$(. "$pg_dir/env" && echo "$PGPORT")
-redis_port=$(. "$redis_dir/env" && echo "$REDIS_PORT")
 
 say "Kubernetes $KUBERNETES_VERSION at $APISERVER_URL"
 kubectl get nodes -o wide
@@ -236,7 +266,8 @@ kubectl create namespace "$tenants_ns"
 kubectl -n "$tenants_ns" create secret generic "$redis_secret" --from-file=url="$private/redis-url"
 
 version=$("$operator_bin" --version | awk 'NR == 1 {print $NF}')
-metrics_port=$(free_port) health_port=$(free_port)
+free_port metrics_port
+free_port health_port
 operator_log="$private/tenant-operator.log"
 operator_args=(
   --kubeconfig="$private/operator.kubeconfig"
@@ -345,7 +376,8 @@ for t in "${tenants[@]}"; do
   tdir="$private/$t"
   mkdir -p "$tdir"
   kubectl -n "$tenants_ns" get deployment "$t-api" -o json >"$tdir/deployment.json"
-  api_port[$t]=$(free_port)
+  free_port port
+  api_port[$t]=$port
   /usr/bin/python3 "$demo_lib/tenant_env.py" "$tdir/deployment.json" "$private/secrets.json" "$tdir/files" \
     --set PORT="${api_port[$t]}" --set BIND_ADDRESS=127.0.0.1 --set ENVIRONMENT=development >"$tdir/env"
   say "Starting tenant-api for $t on 127.0.0.1:${api_port[$t]} (env of Deployment $tenants_ns/$t-api: $(sed 's/^export \([A-Z_]*\)=.*/\1/' "$tdir/env" | tr '\n' ' '))"

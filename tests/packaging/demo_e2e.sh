@@ -85,7 +85,7 @@ for t in acme globex; do
   expect "$t: psql with the tenant's Secret" "^  $t: database erp_tenant_$t as erp_tenant_${t}_[ab]: 1 product\(s\), 1 order\(s\)"
 done
 expect "next steps printed (kubectl, curl, psql)" "^    curl -s -H \"Authorization: Bearer"
-expect "torn down" "^==> Tearing down"
+expect "torn down" "^==> \[[0-9]+s\] Tearing down"
 
 # Nothing left behind.
 if [[ -e $state ]]; then fail "state dir $state removed"; else pass "state dir removed"; fi
