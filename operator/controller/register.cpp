@@ -3,6 +3,9 @@
 // DatabaseServer changes to waiting tenants.
 #include "operator/manager/registration.hpp"
 
+#include <algorithm>
+#include <thread>
+
 #include "operator/api/names.hpp"
 #include "operator/api/resources.hpp"
 #include "operator/controller/database_server_reconciler.hpp"
@@ -34,6 +37,13 @@ void RegisterTenantControllers(Manager& mgr) {
   if (!mgr.options().default_tenant_api_image.empty()) opts.api.default_image = mgr.options().default_tenant_api_image;
   opts.api.redis_secret_name = mgr.options().redis_secret;
   opts.api.sentry_secret_name = mgr.options().sentry_secret;
+  opts.enqueue = mgr.Enqueuer("tenant");
+  // Low-priority hashing threads: as many as cores (they only take CPU nobody else wants).
+  opts.admin_hash_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  // Below the resync period (which has ±10% jitter), so every resync re-verifies the schema.
+  if (mgr.options().resync_period.count() > 0) {
+    opts.schema_recheck = std::chrono::duration_cast<std::chrono::milliseconds>(mgr.options().resync_period) * 8 / 10;
+  }
 
   auto owner_map = [](const nlohmann::json& obj) {
     return kube::MapToControllerOwner(obj, api::kGroup, api::kTenantKind);

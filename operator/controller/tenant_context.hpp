@@ -45,6 +45,10 @@ struct TenantReconciler::Context {
   ServerEntry server;
   std::vector<std::string> created_roles;
   bool database_created = false;
+  bool admin_superuser = true;  // the DatabaseServer's admin role
+  bool admin_pending = false;   // migrated, first admin waiting for its bcrypt hash
+  // Objects applied in this reconcile, reported as one Event per verb at the end.
+  std::vector<std::string> created, updated;
   specs::DbConnection connection;
   std::string credentials_version;
   std::optional<std::chrono::milliseconds> requeue;  // smallest wanted requeue

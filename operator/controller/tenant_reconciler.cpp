@@ -11,6 +11,7 @@
 #include "operator/api/resources.hpp"
 #include "operator/controller/placement.hpp"
 #include "operator/controller/tenant_context.hpp"
+#include "operator/database/tenant_state.hpp"
 #include "operator/kube/errors.hpp"
 #include "operator/kube/objects.hpp"
 #include "operator/specs/subset.hpp"
@@ -36,7 +37,16 @@ TenantReconciler::TenantReconciler(std::shared_ptr<kube::Client> client, TenantC
       events_(std::move(events)),
       registry_(std::move(registry)),
       opts_(std::move(options)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)) {
+  auto enqueue = opts_.enqueue;
+  hasher_ = std::make_unique<AdminHasher>(opts_.bcrypt_cost, opts_.admin_hash_threads, [enqueue](const std::string& key) {
+    if (!enqueue) return;
+    auto [ns, name] = kube::SplitKey(key);
+    enqueue(kube::Request{ns, name});
+  });
+}
+
+TenantReconciler::~TenantReconciler() = default;
 
 std::chrono::milliseconds TenantReconciler::Backoff(const std::string& key, bool failed) {
   std::lock_guard lock(mu_);
@@ -88,9 +98,8 @@ bool TenantReconciler::ApplyIfChanged(Context& ctx, const kube::Resource& r, con
   if (observed && !specs::NeedsApply(desired, *observed)) return false;
   client_->Apply(r, ctx.tenant.metadata.namespace_, desired);
   ++ctx.api_writes;
-  const std::string verb = observed ? "Updated" : "Created";
   // Secret contents never appear in notes or logs; only kind and name.
-  Event(ctx, false, verb, "Apply" + r.kind, verb + " " + r.kind + " " + name);
+  (observed ? ctx.updated : ctx.created).push_back(r.kind + " " + name);
   return true;
 }
 
@@ -150,9 +159,12 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
   ctx.key = req.Key();
   ctx.obj = caches_.tenants->Get(req.ns, req.name);
   if (!ctx.obj) {
-    std::lock_guard lock(mu_);
-    failures_.erase(ctx.key);
-    pending_placements_.erase(ctx.key);
+    {
+      std::lock_guard lock(mu_);
+      failures_.erase(ctx.key);
+      pending_placements_.erase(ctx.key);
+    }
+    hasher_->Forget(ctx.key);
     return kube::Result::Success();
   }
   ctx.now = clock_();
@@ -180,8 +192,10 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
 
   if (ctx.tenant.metadata.deletion_timestamp) return Finalize(ctx);
 
-  // 0. First sight: a CR without status looks healthy to kstatus/Argo CD; say otherwise now.
-  if (api::FindCondition(ctx.status.conditions, kReady) == nullptr) {
+  // 0. First sight: a CR without status looks healthy to kstatus/Argo CD; say otherwise now
+  // (in the same write as the placement when the tenant is not suspended).
+  const bool first_sight = api::FindCondition(ctx.status.conditions, kReady) == nullptr;
+  if (first_sight) {
     SetCond(ctx, kReady, api::kConditionUnknown, "Provisioning", "the operator has started provisioning this tenant");
     SetCond(ctx, kReconciling, api::kConditionTrue, "Provisioning", "provisioning database, credentials, schema and API");
     SetCond(ctx, kStalled, api::kConditionFalse, "Provisioning", "no problem found");
@@ -189,7 +203,7 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
       SetCond(ctx, part, api::kConditionUnknown, "Pending", "not reconciled yet");
     }
     ctx.status.observed_generation = generation;
-    WriteStatus(ctx);
+    if (ctx.tenant.spec.suspend) WriteStatus(ctx);
   }
 
   if (ctx.tenant.spec.suspend) {
@@ -219,6 +233,10 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
     if (step.ok()) step = EnsureCredentials(ctx);
     if (step.ok()) step = EnsureSchema(ctx);
     if (step.ok()) step = EnsureApi(ctx);
+    if (step.ok() && ctx.admin_pending) {
+      // The hasher re-queues the tenant when the hash is ready; the delay is a safety net.
+      step = Step::Wait("SeedingAdmin", "creating the first admin user", std::chrono::seconds(30));
+    }
   } catch (const pg::ConnectionError& e) {
     step = Step::Fail("DatabaseUnreachable",
                       e.message().rfind("could not connect", 0) == 0
@@ -277,6 +295,15 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
       break;
     }
   }
+  // One Event per verb for the objects applied in this reconcile (a new tenant gets one
+  // "Created" Event listing its Secrets and workload, not six).
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (!ctx.created.empty()) Event(ctx, false, "Created", "Apply", "Created " + list(ctx.created));
+  if (!ctx.updated.empty()) Event(ctx, false, "Updated", "Apply", "Updated " + list(ctx.updated));
   ctx.status.observed_generation = generation;
   WriteStatus(ctx);
   return result;
@@ -312,10 +339,9 @@ kube::Result TenantReconciler::Finalize(Context& ctx) {
     ctx.server = *entry;
     auto& exec = *entry->executor;
     try {
-      database::Rows db = exec.Query("", database::SelectDatabase(ctx.names));
-      database::Rows roles = exec.Query("", database::SelectRoles(ctx.names));
+      const auto observed = database::ParseTenantDbState(exec.Query("", database::ObserveTenantDb(ctx.names)));
       if (ctx.tenant.spec.database.deletion_policy == api::DeletionPolicy::kRetain) {
-        if (!db.empty()) {
+        if (observed.database_exists) {
           exec.Execute("", database::CommentOnDatabase(
                                ctx.names, database::OrphanedComment(ctx.tenant.metadata.namespace_, ctx.tenant.metadata.name,
                                                                     ctx.tenant.metadata.uid, api::FormatTime(ctx.now))));
@@ -325,11 +351,23 @@ kube::Result TenantReconciler::Finalize(Context& ctx) {
                   " (deletionPolicy Retain); its comment marks it orphaned");
       } else {
         std::vector<std::string> existing;
-        for (std::size_t i = 0; i < roles.size(); ++i) existing.push_back(roles.Get(i, "rolname").value_or(""));
-        for (const auto& st : database::DropTenantStatements(ctx.names, !db.empty(), existing)) exec.Execute("", st);
+        std::vector<database::Statement> grants;
+        for (const auto& [name, role] : {std::pair{&ctx.names.owner_role, &observed.owner},
+                                         std::pair{&ctx.names.login_a, &observed.login_a},
+                                         std::pair{&ctx.names.login_b, &observed.login_b}}) {
+          if (!role->exists) continue;
+          existing.push_back(*name);
+          // A non-superuser admin needs the roles' privileges to drop their database,
+          // end their sessions and REASSIGN/DROP OWNED.
+          if (!observed.admin_superuser && !role->admin_member) grants.push_back(database::GrantRoleToAdmin(*name));
+        }
+        exec.ExecuteAll("", grants);
+        for (const auto& st : database::DropTenantStatements(ctx.names, observed.database_exists, existing)) {
+          exec.Execute("", st);
+        }
         // Verify rather than assume: a step that silently did nothing must not pass.
-        if (!exec.Query("", database::SelectDatabase(ctx.names)).empty() ||
-            !exec.Query("", database::SelectRoles(ctx.names)).empty()) {
+        const auto after = database::ParseTenantDbState(exec.Query("", database::ObserveTenantDb(ctx.names)));
+        if (after.database_exists || after.owner.exists || after.login_a.exists || after.login_b.exists) {
           throw std::runtime_error("database or roles still present after DROP");
         }
         Event(ctx, false, "DatabaseDeleted", "Delete",
@@ -350,6 +388,7 @@ kube::Result TenantReconciler::Finalize(Context& ctx) {
     pending_placements_.erase(ctx.key);
     schema_checked_.erase(ctx.tenant.metadata.uid);
   }
+  hasher_->Forget(ctx.key);
   return kube::Result::Success();
 }
 

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "operator/api/tenant.hpp"
+#include "operator/controller/admin_hasher.hpp"
 #include "operator/controller/server_registry.hpp"
 #include "operator/database/statements.hpp"
 #include "operator/kube/client.hpp"
@@ -42,9 +43,16 @@ struct TenantCaches {
 struct TenantReconcilerOptions {
   specs::ApiSettings api;
   // How often the schema side (migrations status, schema public privileges, first admin)
-  // is re-checked for an otherwise unchanged Tenant.
-  std::chrono::milliseconds schema_recheck{std::chrono::minutes(10)};
+  // is re-checked for an otherwise unchanged Tenant. It needs a connection to the tenant
+  // database, so it is not done on every event; register.cpp sets it a little below the
+  // resync period so that every periodic resync re-verifies it.
+  std::chrono::milliseconds schema_recheck{std::chrono::minutes(8)};
   unsigned bcrypt_cost = 12;
+  // Threads hashing first-admin passwords at low priority (0 = hash inline in the
+  // reconcile; unit tests use that).
+  int admin_hash_threads = 0;
+  // Re-queues a tenant (the controller's work queue); called when its admin hash is ready.
+  std::function<void(const kube::Request&)> enqueue;
   std::string admin_username = "admin";
   std::chrono::milliseconds rollout_poll{std::chrono::seconds(5)};
 };
@@ -63,6 +71,9 @@ class TenantReconciler final : public kube::Reconciler {
   TenantReconciler(std::shared_ptr<kube::Client> client, TenantCaches caches,
                    std::shared_ptr<kube::EventRecorder> events, std::shared_ptr<ServerRegistry> registry,
                    TenantReconcilerOptions options, Clock clock = std::chrono::system_clock::now);
+  ~TenantReconciler() override;
+  TenantReconciler(const TenantReconciler&) = delete;
+  TenantReconciler& operator=(const TenantReconciler&) = delete;
 
   kube::Result Reconcile(const kube::Request& req, std::stop_token stop) override;
 
@@ -101,6 +112,9 @@ class TenantReconciler final : public kube::Reconciler {
   std::map<std::string, int> failures_;                           // per tenant key
   std::map<std::string, std::chrono::system_clock::time_point> schema_checked_;  // per tenant uid+generation
   std::map<std::string, std::string> pending_placements_;       // tenant key -> server (until status shows it)
+  std::set<std::string> seeded_;                                  // tenant uids known to have users
+  // Last: its threads call back into this object, so they stop first.
+  std::unique_ptr<AdminHasher> hasher_;
 };
 
 }  // namespace tenant::controller

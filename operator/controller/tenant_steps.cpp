@@ -10,8 +10,9 @@
 #include "operator/controller/placement.hpp"
 #include "operator/controller/rotation.hpp"
 #include "operator/controller/tenant_context.hpp"
-#include "operator/database/bcrypt.hpp"
+#include "common/auth/password.hpp"
 #include "operator/database/random.hpp"
+#include "operator/database/tenant_state.hpp"
 #include "operator/kube/objects.hpp"
 #include "operator/specs/workload.hpp"
 
@@ -82,59 +83,28 @@ Step TenantReconciler::EnsureDatabase(Context& ctx) {
   auto& exec = *ctx.server.executor;
   const auto& n = ctx.names;
   const auto& spec = ctx.tenant.spec.database;
-  std::vector<std::string> repaired;
 
-  database::Rows roles = exec.Query("", database::SelectRoles(n));
-  std::map<std::string, bool> member;
-  for (std::size_t i = 0; i < roles.size(); ++i) member[roles.Get(i, "rolname").value_or("")] = roles.Bool(i, "member_of_owner");
-  if (!member.count(n.owner_role)) {
-    exec.Execute("", database::CreateOwnerRole(n));
-    ctx.created_roles.push_back(n.owner_role);
-  }
-  for (const auto* login : {&n.login_a, &n.login_b}) {
-    auto it = member.find(*login);
-    if (it == member.end()) {
-      // No password yet: EnsureCredentials sets one on the role the Secret points at.
-      exec.Execute("", database::CreateLoginRole(n, *login, ""));
-      ctx.created_roles.push_back(*login);
-    } else if (!it->second) {
-      exec.Execute("", database::GrantOwnerTo(n, *login));
-      repaired.push_back("membership of " + *login);
-    }
-  }
-
-  database::Rows db = exec.Query("", database::SelectDatabase(n));
-  const std::string comment =
-      database::ManagedComment(ctx.tenant.metadata.namespace_, ctx.tenant.metadata.name, ctx.tenant.metadata.uid);
-  if (db.empty()) {
+  // One round trip reads roles, memberships and the database; writes only what differs
+  // (on an unchanged tenant: none), so this runs on every reconcile and every resync.
+  const database::TenantDbState state = database::ParseTenantDbState(exec.Query("", database::ObserveTenantDb(n)));
+  const database::DesiredDb want{
+      spec.connection_limit,
+      database::ManagedComment(ctx.tenant.metadata.namespace_, ctx.tenant.metadata.name, ctx.tenant.metadata.uid)};
+  const database::DbPlan plan = database::PlanTenantDb(n, state, want);
+  ctx.admin_superuser = state.admin_superuser;
+  ctx.created_roles = plan.created_roles;
+  exec.ExecuteAll("", plan.roles);
+  if (plan.create_database) {
     exec.Execute("", database::CreateDatabase(n, spec.connection_limit));
-    exec.Execute("", database::RevokeDatabaseFromPublic(n));
-    exec.Execute("", database::CommentOnDatabase(n, comment));
     ctx.database_created = true;
+  }
+  exec.ExecuteAll("", plan.database);
+  if (ctx.database_created) {
     Event(ctx, false, "DatabaseCreated", "CreateDatabase",
           "created database " + n.database + " on " + ctx.server.name + " owned by " + n.owner_role);
-  } else {
-    if (db.Int(0, "datconnlimit", -2) != spec.connection_limit) {
-      exec.Execute("", database::SetConnectionLimit(n, spec.connection_limit));
-      repaired.push_back("connection limit " + std::to_string(spec.connection_limit));
-    }
-    if (db.Bool(0, "public_has_privileges")) {
-      exec.Execute("", database::RevokeDatabaseFromPublic(n));
-      repaired.push_back("privileges of PUBLIC");
-    }
-    if (db.Get(0, "comment").value_or("") != comment) {
-      exec.Execute("", database::CommentOnDatabase(n, comment));
-      repaired.push_back("comment");
-    }
-  }
-  if (!ctx.created_roles.empty() && !ctx.database_created) {
+  } else if (!plan.repaired.empty()) {
     std::string list;
-    for (const auto& r : ctx.created_roles) list += (list.empty() ? "" : ", ") + r;
-    repaired.push_back("missing role(s) " + list);
-  }
-  if (!repaired.empty()) {
-    std::string list;
-    for (const auto& r : repaired) list += (list.empty() ? "" : "; ") + r;
+    for (const auto& r : plan.repaired) list += (list.empty() ? "" : "; ") + r;
     Event(ctx, false, "DatabaseRepaired", "RepairDatabase", "restored " + list + " of " + n.database);
   }
   ctx.status.database.name = n.database;
@@ -235,6 +205,12 @@ Step TenantReconciler::EnsureCredentials(Context& ctx) {
   ctx.admin_password = admin["password"].size() < 12 ? database::GenerateAdminPassword() : admin["password"];
   ApplyIfChanged(ctx, kube::resources::kSecrets, *caches_.secrets,
                  specs::BuildAdminSecret(t, ctx.admin_username, ctx.admin_password));
+  // A new tenant will need its first admin's bcrypt hash after the migrations: start it
+  // now on the hasher's threads so it is made while the schema is migrated and the
+  // Deployment rolls out.
+  if (opts_.admin_hash_threads > 0 && !api::IsConditionTrue(t.status.conditions, kSchemaReady)) {
+    hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password);
+  }
 
   ctx.status.credentials = {db_secret_name, active, state.rotated_at};
   SetCond(ctx, kCredentialsReady, api::kConditionTrue, state.retiring_role.empty() ? "Ready" : "Rotating", message);
@@ -307,13 +283,27 @@ Step TenantReconciler::EnsureSchema(Context& ctx) {
   }
   ctx.status.database.schema_version = target;
 
-  // First admin user, only while the tenant has no users at all.
+  // First admin user, only while the tenant has no users at all. Its bcrypt hash (cost
+  // 12) is made off the worker; until it exists the tenant waits (re-queued when ready).
   if (exec.Query(db, database::CountUsers()).Int(0, "count", -1) == 0) {
-    exec.Execute(db, database::InsertFirstAdmin(ctx.admin_username, database::BcryptHash(ctx.admin_password, opts_.bcrypt_cost)));
+    AdminHasher::Outcome admin = hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password);
+    if (!admin.error.empty()) {
+      return Step::Stall("InvalidAdminCredentials", "the first admin user in Secret " +
+                                                        api::AdminSecretName(t.metadata.name) +
+                                                        " cannot be created: " + admin.error);
+    }
+    if (!admin.user) {
+      ctx.admin_pending = true;
+      SetCond(ctx, kSchemaReady, api::kConditionFalse, "SeedingAdmin",
+              "schema at version " + std::to_string(target) + "; creating the first admin user");
+      return Step::Ok();
+    }
+    exec.Execute(db, database::SeedFirstAdmin(*admin.user));
     Event(ctx, false, "AdminSeeded", "SeedAdmin",
-          "created the first admin user \"" + ctx.admin_username + "\" (password in Secret " +
+          "created the first admin user \"" + admin.user->username + "\" (password in Secret " +
               api::AdminSecretName(t.metadata.name) + ")");
   }
+  hasher_->Forget(ctx.key);
   {
     std::lock_guard lock(mu_);
     schema_checked_[check_key] = ctx.now;

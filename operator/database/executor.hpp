@@ -37,6 +37,11 @@ class SqlExecutor {
   // `database` "" = the admin's maintenance database; otherwise a tenant database.
   virtual Rows Query(std::string_view database, const Statement& st) = 0;
   virtual void Execute(std::string_view database, const Statement& st) = 0;
+  // Several parameterless utility statements; PgExecutor sends them as one script (one
+  // round trip, one implicit transaction: all or nothing). The default runs them one by one.
+  virtual void ExecuteAll(std::string_view database, const std::vector<Statement>& statements) {
+    for (const auto& st : statements) Execute(database, st);
+  }
   // SCRAM-SHA-256 verifier of `password` for `role`, computed client-side.
   virtual std::string ScramVerifier(std::string_view role, std::string_view password) = 0;
   // Migration status of a tenant database (read only).

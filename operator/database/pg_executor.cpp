@@ -109,8 +109,18 @@ PgExecutor::Lease PgExecutor::Acquire(std::string_view database, bool allow_reus
 
 void PgExecutor::Release(std::string database, pg::Connection conn) {
   std::lock_guard lock(mu_);
+  const bool maintenance = database == config_.maintenance_db;
   idle_.emplace_back(std::move(database), std::move(conn));
-  while (idle_.size() > config_.max_idle) idle_.pop_front();
+  // Evict the oldest idle connection of the same kind beyond its limit.
+  std::size_t kept = 0;
+  const std::size_t limit = maintenance ? config_.max_idle : config_.max_idle_tenant;
+  for (auto it = idle_.rbegin(); it != idle_.rend();) {
+    if ((it->first == config_.maintenance_db) != maintenance || ++kept <= limit) {
+      ++it;
+      continue;
+    }
+    it = std::make_reverse_iterator(idle_.erase(std::next(it).base()));
+  }
 }
 
 Rows PgExecutor::Query(std::string_view database, const Statement& st) {
@@ -133,6 +143,20 @@ void PgExecutor::Execute(std::string_view database, const Statement& st) {
     } else {
       c.Exec(st.sql, st.params);
     }
+    return 0;
+  });
+}
+
+void PgExecutor::ExecuteAll(std::string_view database, const std::vector<Statement>& statements) {
+  if (statements.empty()) return;
+  std::string script;
+  for (const auto& st : statements) {
+    if (!st.params.empty()) throw std::logic_error("ExecuteAll takes parameterless statements only: " + st.action);
+    script += st.sql;
+    script += ";\n";
+  }
+  WithConnection(database, [&script](pg::Connection& c) {
+    c.ExecScript(script);
     return 0;
   });
 }

@@ -23,7 +23,11 @@ struct ServerConnectionConfig {
   std::string admin_password;
   std::string maintenance_db = "postgres";
   std::chrono::milliseconds connect_timeout{5000};
-  std::size_t max_idle = 8;  // idle connections kept across all databases
+  // Idle connections kept: to the maintenance database (one per busy worker), and to
+  // tenant databases (few: each is used briefly, and a burst of new tenants must not
+  // push the maintenance connections out of the pool).
+  std::size_t max_idle = 8;
+  std::size_t max_idle_tenant = 4;
 };
 
 class PgExecutor final : public SqlExecutor {
@@ -35,6 +39,7 @@ class PgExecutor final : public SqlExecutor {
 
   Rows Query(std::string_view database, const Statement& st) override;
   void Execute(std::string_view database, const Statement& st) override;
+  void ExecuteAll(std::string_view database, const std::vector<Statement>& statements) override;
   std::string ScramVerifier(std::string_view role, std::string_view password) override;
   migrations::Status SchemaStatus(std::string_view database) override;
   MigrationOutcome Migrate(std::string_view database, std::string_view owner_role, int target,

@@ -148,10 +148,8 @@ std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_
   return out;
 }
 
-Statement InsertFirstAdmin(std::string_view username, std::string_view bcrypt_hash) {
-  return {"INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") SELECT $1, $2, 'admin' "
-          "WHERE NOT EXISTS (SELECT 1 FROM \"users\")",
-          {std::string(username), std::string(bcrypt_hash)},
+Statement SeedFirstAdmin(const auth::PreparedUser& user) {
+  return {std::string(auth::SeedUserSql()), {user.username, user.password_hash, user.role, "tenant-operator"},
           "SeedFirstAdmin"};
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/auth/seed_user.hpp"
 #include "common/pg/params.hpp"
 
 namespace tenant::database {
@@ -72,7 +73,9 @@ std::string OrphanedComment(std::string_view ns, std::string_view name, std::str
 std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_exists,
                                             const std::vector<std::string>& existing_roles);
 
-// First admin user of the tenant API (bcrypt hash computed by the caller).
-Statement InsertFirstAdmin(std::string_view username, std::string_view bcrypt_hash);
+// First admin user of the tenant API: tenant-api's own seeding statement (common/auth),
+// with the user prepared (validated, bcrypt-hashed) by auth::PrepareUser. Inserts unless
+// the username exists, with its audit_log row.
+Statement SeedFirstAdmin(const auth::PreparedUser& user);
 
 }  // namespace tenant::database

@@ -17,7 +17,16 @@
 
 namespace tenant::manager {
 
+namespace {
+// The running controllers by name, for Enqueuer callbacks that may outlive the Manager.
+struct EnqueueTargets {
+  std::mutex mu;
+  std::map<std::string, kube::ControllerLoop*> loops;
+};
+}  // namespace
+
 struct Manager::Impl {
+  std::shared_ptr<EnqueueTargets> targets = std::make_shared<EnqueueTargets>();
   Options options;
   std::shared_ptr<kube::Client> client;
   metrics::Registry registry;
@@ -55,7 +64,21 @@ Manager::Manager(Options options, const ClientFactory& make_client) : impl_(std:
   impl_->events = std::make_shared<kube::ApiEventRecorder>(impl_->client, std::string(kube::kFieldManager), instance);
 }
 
-Manager::~Manager() = default;
+Manager::~Manager() {
+  std::lock_guard lock(impl_->targets->mu);
+  impl_->targets->loops.clear();
+}
+
+std::function<void(const kube::Request&)> Manager::Enqueuer(const std::string& controller) {
+  std::weak_ptr<EnqueueTargets> weak = impl_->targets;
+  return [weak, controller](const kube::Request& r) {
+    auto targets = weak.lock();
+    if (!targets) return;
+    std::lock_guard lock(targets->mu);
+    auto it = targets->loops.find(controller);
+    if (it != targets->loops.end()) it->second->Enqueue(r);
+  };
+}
 
 const Options& Manager::options() const noexcept { return impl_->options; }
 kube::Client& Manager::client() noexcept { return *impl_->client; }
@@ -138,6 +161,10 @@ int Manager::Run(std::stop_token stop) {
     }
     for (const auto& w : spec.watches) {
       impl_->InformerFor(w.resource, w.label_selector).AddHandlers(loop->MappedHandlers(w.map));
+    }
+    {
+      std::lock_guard lock(impl_->targets->mu);
+      impl_->targets->loops[spec.name] = loop.get();
     }
     impl_->loops.push_back(std::move(loop));
   }

@@ -46,6 +46,11 @@ class Manager {
 
   void AddController(kube::ControllerSpec spec);
 
+  // Adds a key to the named controller's work queue from outside the informers (e.g. when
+  // background work for an object has finished). Safe to call from any thread at any
+  // time; a no-op until Run has started the controller and after the Manager is gone.
+  std::function<void(const kube::Request&)> Enqueuer(const std::string& controller);
+
   // Starts endpoints, waits for leadership (if enabled), starts informers, waits for
   // sync, starts workers; returns when `stop` is requested (drains in-flight reconciles
   // within the graceful shutdown timeout, releases the Lease) with 0, or with non-zero when

@@ -6,7 +6,7 @@
 #include "runtime/auth/crypto.hpp"
 #include "runtime/auth/password.hpp"
 #include "runtime/auth/refresh_token.hpp"
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 #include "runtime/db/user_queries.hpp"
 #include "runtime/handlers/support.hpp"
 #include "runtime/ratelimit/rate_limiter.hpp"
@@ -58,7 +58,7 @@ server::Response Login(Domain& d, server::Request& req) {
   auto username = in.RequiredString("username", {1, 256});
   auto password = in.RequiredString("password", {1, 1024});
   in.Finish();
-  const std::optional<std::string> normalized = auth::NormalizeUsername(*username);
+  const std::optional<std::string> normalized = tenant::auth::NormalizeUsername(*username);
   // Counted before the password is checked so guessing is limited per username + IP; keyed
   // by the normalized name so "Admin" and "ADMIN" share one budget.
   if (d.rate_limiter != nullptr) d.rate_limiter->EnforceLogin(normalized.value_or(*username), req);

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "common/pg/connection.hpp"
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 #include "runtime/db/support_queries.hpp"
 #include "runtime/handlers/auth.hpp"
 #include "runtime/handlers/customers.hpp"
@@ -61,7 +61,7 @@ void RegisterApiRoutes(server::Router& router, app::AppContext& ctx) {
 void CreateUser(app::AppContext& ctx, const std::string& username, const std::string& password,
                 const std::string& role) {
   auto conn = pg::Connection::Connect(ctx.config.DatabaseConnInfo());
-  auto result = auth::SeedUser(conn, username, password, role, "create-user");
+  auto result = tenant::auth::SeedUser(conn, username, password, role, "create-user");
   if (!result.created) throw std::runtime_error("a user with this username already exists");
 }
 

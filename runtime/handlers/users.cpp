@@ -2,7 +2,7 @@
 
 #include "common/pg/error.hpp"
 #include "runtime/auth/password.hpp"
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 #include "runtime/db/user_queries.hpp"
 #include "runtime/handlers/support.hpp"
 #include "runtime/server/json_body.hpp"
@@ -44,7 +44,7 @@ server::Response Create(Domain& d, server::Request& req) {
   auto role = in.RequiredString("role", {1, 16});
   std::optional<std::string> normalized;
   if (username) {
-    normalized = auth::NormalizeUsername(*username);
+    normalized = tenant::auth::NormalizeUsername(*username);
     if (!normalized) in.AddError("username", "may contain only letters, digits, '.', '_', '@' and '-'");
   }
   auth::Role parsed{};

@@ -1,13 +1,20 @@
 #!/usr/bin/python3
 """Applies N Tenants at once against a running control plane + tenant-operator and prints
 a table: time until all are Ready, per-tenant apply->Ready p50/p99, operator peak RSS and
-CPU seconds, then idle CPU over IDLE seconds with the N tenants in place.
+CPU seconds, idle CPU over IDLE seconds with the N tenants in place, then the apply->Ready
+latency of single tenants applied one at a time to the (otherwise idle) operator.
 
-Prerequisites (the e2e environment provides them): kubectl on PATH or $KUBECTL, KUBECONFIG
+Prerequisites (the e2e environment provides them; see the [.bench] test case in
+tests/e2e/operator/tenant_crash_test.cpp): kubectl on PATH or $KUBECTL, KUBECONFIG
 (admin), a Ready DatabaseServer named $SERVER, the operator running as pid $OPERATOR_PID.
-Usage: tenants_bench.py [N=200] [IDLE=60]. Deletes its namespace (deletionPolicy Delete)
-at the end. Prints numbers; asserts nothing.
+
+Usage: tenants_bench.py [--tenants N] [--idle SECONDS] [--single K] [--namespace NS] [--keep]
+       tenants_bench.py [N] [IDLE]          (old positional form)
+--keep leaves the namespace and its tenants in place (the caller measures more and
+deletes it); otherwise the namespace is deleted (deletionPolicy Delete) at the end.
+Prints numbers; asserts nothing.
 """
+import argparse
 import json
 import os
 import random
@@ -15,73 +22,116 @@ import subprocess
 import sys
 import time
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-IDLE = int(sys.argv[2]) if len(sys.argv) > 2 else 60
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
-SERVER = os.environ["SERVER"]
-PID = int(os.environ["OPERATOR_PID"])
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def kubectl(*args, stdin=None):
-    return subprocess.run([KUBECTL, *args], input=stdin, capture_output=True, text=True, check=True).stdout
+def kubectl(*args, stdin=None, check=True):
+    return subprocess.run([KUBECTL, *args], input=stdin, capture_output=True, text=True, check=check).stdout
 
 
 def proc_stats(pid):
+    """(CPU seconds, peak RSS MiB, current RSS MiB) of pid."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
-    rss_kb = 0
+    hwm = rss = 0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmHWM:"):
-                rss_kb = int(line.split()[1])
-    return cpu, rss_kb / 1024
+                hwm = int(line.split()[1])
+            elif line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+    return cpu, hwm / 1024, rss / 1024
+
+
+def tenant_doc(ns, name, tenant_id, server):
+    return {"apiVersion": "tenancy.erp.dev/v1alpha1", "kind": "Tenant",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"tenantId": tenant_id, "database": {"serverRef": server, "deletionPolicy": "Delete"},
+                     "api": {"replicas": 1}}}
+
+
+def is_ready(t):
+    conds = t.get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conds) and \
+        t.get("status", {}).get("observedGeneration") == t["metadata"].get("generation")
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(p * len(v)))] if v else float("nan")
 
 
 def main():
-    ns = f"bench-{random.randint(100000, 999999)}"
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("pos", nargs="*", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--tenants", type=int, default=200)
+    ap.add_argument("--idle", type=int, default=60, help="seconds of idle CPU measurement")
+    ap.add_argument("--single", type=int, default=10, help="tenants applied one at a time afterwards (0 = skip)")
+    ap.add_argument("--timeout", type=int, default=900, help="give up waiting for Ready after this many seconds")
+    ap.add_argument("--namespace", default="")
+    ap.add_argument("--keep", action="store_true")
+    a = ap.parse_args()
+    n = a.pos[0] if len(a.pos) > 0 else a.tenants
+    idle = a.pos[1] if len(a.pos) > 1 else a.idle
+    server = os.environ["SERVER"]
+    pid = int(os.environ["OPERATOR_PID"])
+
+    ns = a.namespace or f"bench-{random.randint(100000, 999999)}"
     kubectl("create", "namespace", ns)
     run = random.randint(1000, 9999)
-    docs = [{"apiVersion": "tenancy.erp.dev/v1alpha1", "kind": "Tenant",
-             "metadata": {"name": f"t{i}", "namespace": ns},
-             "spec": {"tenantId": f"b{run}_{i}", "database": {"serverRef": SERVER, "deletionPolicy": "Delete"},
-                      "api": {"replicas": 1}}} for i in range(N)]
-    cpu0, _ = proc_stats(PID)
+    docs = [tenant_doc(ns, f"t{i}", f"b{run}_{i}", server) for i in range(n)]
+    cpu0, _, _ = proc_stats(pid)
     t0 = time.monotonic()
-    kubectl("apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": docs}))
+    # kubectl applies a List item by item; chunks keep each invocation short.
+    for i in range(0, n, 250):
+        kubectl("apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": docs[i:i + 250]}))
     applied = time.monotonic()
     ready_at = {}
-    while len(ready_at) < N and time.monotonic() - t0 < 600:
+    while len(ready_at) < n and time.monotonic() - t0 < a.timeout:
         items = json.loads(kubectl("get", "tenants", "-n", ns, "-o", "json"))["items"]
         now = time.monotonic()
         for t in items:
-            name = t["metadata"]["name"]
-            conds = t.get("status", {}).get("conditions", [])
-            if name not in ready_at and any(c["type"] == "Ready" and c["status"] == "True" for c in conds):
-                ready_at[name] = now - t0
+            if t["metadata"]["name"] not in ready_at and is_ready(t):
+                ready_at[t["metadata"]["name"]] = now - t0
         time.sleep(0.2)
-    cpu1, rss = proc_stats(PID)
-    lat = sorted(ready_at.values())
-
-    def pct(p):
-        return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else float("nan")
+    cpu1, hwm_provision, _ = proc_stats(pid)
+    lat = list(ready_at.values())
 
     time.sleep(5)
-    idle0, _ = proc_stats(PID)
-    time.sleep(IDLE)
-    idle1, rss_idle = proc_stats(PID)
-    print(f"{'metric':<40} {'value':>12}")
-    print(f"{'tenants applied':<40} {N:>12}")
-    print(f"{'tenants Ready':<40} {len(lat):>12}")
-    print(f"{'kubectl apply took (s)':<40} {applied - t0:>12.2f}")
-    print(f"{'all Ready after (s)':<40} {(lat[-1] if len(lat) == N else float('nan')):>12.2f}")
-    print(f"{'apply->Ready p50 (s, 0.2 s polling)':<40} {pct(0.50):>12.2f}")
-    print(f"{'apply->Ready p99 (s, 0.2 s polling)':<40} {pct(0.99):>12.2f}")
-    print(f"{'operator CPU seconds during provisioning':<40} {cpu1 - cpu0:>12.2f}")
-    print(f"{'operator peak RSS (MiB, VmHWM)':<40} {rss_idle:>12.1f}")
-    print(f"{'operator idle CPU % over ' + str(IDLE) + ' s':<40} {100 * (idle1 - idle0) / IDLE:>12.2f}")
-    kubectl("delete", "namespace", ns, "--wait=false")
+    idle0, _, _ = proc_stats(pid)
+    time.sleep(idle)
+    idle1, hwm_idle, rss_idle = proc_stats(pid)
+
+    single = []
+    for i in range(a.single):
+        name = f"s{i}"
+        start = time.monotonic()
+        kubectl("apply", "-f", "-", stdin=json.dumps(tenant_doc(ns, name, f"b{run}_s{i}", server)))
+        kubectl("wait", "-n", ns, f"tenant/{name}", "--for=condition=Ready", "--timeout=120s", check=False)
+        single.append(time.monotonic() - start)
+        time.sleep(1)
+
+    w = 52
+    print(f"{'metric':<{w}} {'value':>12}")
+    print(f"{'tenants applied at once':<{w}} {n:>12}")
+    print(f"{'tenants Ready':<{w}} {len(lat):>12}")
+    print(f"{'kubectl apply took (s)':<{w}} {applied - t0:>12.2f}")
+    print(f"{'all Ready after (s)':<{w}} {(max(lat) if len(lat) == n else float('nan')):>12.2f}")
+    print(f"{'burst apply->Ready p50 (s, 0.2 s polling)':<{w}} {pct(lat, 0.50):>12.2f}")
+    print(f"{'burst apply->Ready p99 (s, 0.2 s polling)':<{w}} {pct(lat, 0.99):>12.2f}")
+    print(f"{'operator CPU seconds during provisioning':<{w}} {cpu1 - cpu0:>12.2f}")
+    print(f"{'operator peak RSS (MiB, VmHWM)':<{w}} {hwm_idle:>12.1f}")
+    print(f"{'operator RSS after idle (MiB, VmRSS)':<{w}} {rss_idle:>12.1f}")
+    print(f"{'operator idle CPU % over ' + str(idle) + ' s':<{w}} {100 * (idle1 - idle0) / idle:>12.2f}")
+    if single:
+        print(f"{'single tenant apply->Ready p50 (s, ' + str(len(single)) + ' one at a time)':<{w}} "
+              f"{pct(single, 0.50):>12.2f}")
+        print(f"{'single tenant apply->Ready max (s)':<{w}} {max(single):>12.2f}")
+    sys.stdout.flush()
+    if not a.keep:
+        kubectl("delete", "namespace", ns, "--wait=false")
 
 
 if __name__ == "__main__":

@@ -138,8 +138,10 @@ class TenantEnv {
 
   pg::Connection Superuser() { return pg::Connection::Connect(pg.ConnInfo("postgres"), std::chrono::seconds(5)); }
 
-  // Starts (or restarts) the operator process.
-  void StartOperator() {
+  // Starts (or restarts) the operator process. `tuning`: the e2e suite's short resync (so
+  // drift is repaired within a test's patience) and more workers; the benchmark passes {}
+  // to run with the defaults a deployment has.
+  void StartOperator(const std::vector<std::string>& tuning = {"--resync-period=20s", "--max-concurrent-reconciles=8"}) {
     test::ChildOptions o;
     // TENANT_OPERATOR_BINARY lets the benchmark use an optimized build.
     const char* bin = std::getenv("TENANT_OPERATOR_BINARY");
@@ -147,9 +149,8 @@ class TenantEnv {
               "--kubeconfig=" + (dir.path() / "operator.kubeconfig").string(),
               "--metrics-bind-address=0",
               "--health-probe-bind-address=0",
-              "--resync-period=20s",
-              "--max-concurrent-reconciles=8",
               "--default-tenant-api-image=tenant-api:e2e"};
+    o.argv.insert(o.argv.end(), tuning.begin(), tuning.end());
     o.log_file = operator_log();
     o.stop_grace = std::chrono::seconds(10);
     operator_process = std::make_unique<test::ChildProcess>(o);

@@ -16,7 +16,7 @@
 #include "runtime/auth/base64url.hpp"
 #include "runtime/auth/crypto.hpp"
 #include "runtime/auth/jwt.hpp"
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 #include "runtime/handlers/routes.hpp"
 #include "tests/support/postgres_server.hpp"
 
@@ -133,7 +133,7 @@ ApiHarness::ApiHarness(bool rate_limits) : db_(std::make_unique<TenantDatabase>(
     auto conn = db_->ConnectAsApp();
     for (const std::string role : {"admin", "manager", "clerk"}) {
       const std::string username = role + "-user";
-      auto r = tenant::api::auth::SeedUser(conn, username, kPassword, role, "test-seed");
+      auto r = tenant::auth::SeedUser(conn, username, kPassword, role, "test-seed");
       if (!r.created) throw std::runtime_error("seed user existed in a fresh database");
       users_[role] = SeededUser{r.id, username, role};
     }

@@ -6,7 +6,7 @@
 #include "common/migrations/migration_set.hpp"
 #include "common/migrations/runner.hpp"
 #include "common/pg/quote.hpp"
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 #include "tests/integration/runtime/api_fixture.hpp"
 
 using namespace tenant::test::api;
@@ -86,15 +86,15 @@ TEST_CASE("first-admin seeding is idempotent and audited", "[integration][migrat
   TenantDatabase db;
   db.Migrate();
   auto conn = db.ConnectAsApp();
-  auto first = tenant::api::auth::SeedUser(conn, "Admin", "a-strong-password-1", "admin", "operator");
+  auto first = tenant::auth::SeedUser(conn, "Admin", "a-strong-password-1", "admin", "operator");
   CHECK(first.created);
-  auto second = tenant::api::auth::SeedUser(conn, "admin", "another-password-2", "admin", "operator");
+  auto second = tenant::auth::SeedUser(conn, "admin", "another-password-2", "admin", "operator");
   CHECK_FALSE(second.created);
   auto row = conn.Exec("SELECT username, role, password_hash FROM users");
   REQUIRE(row.rows() == 1);
   CHECK(row.Value(0, 0) == "admin");
   CHECK(std::string(row.Value(0, 2)).rfind("$2b$12$", 0) == 0);
   CHECK(conn.Exec("SELECT count(*) FROM audit_log WHERE entity = 'user' AND request_id = 'operator'").Int64(0, 0) == 1);
-  CHECK_THROWS_AS(tenant::api::auth::SeedUser(conn, "x", "short", "admin"), std::invalid_argument);
-  CHECK_THROWS_AS(tenant::api::auth::SeedUser(conn, "y", "long-enough-pass", "root"), std::invalid_argument);
+  CHECK_THROWS_AS(tenant::auth::SeedUser(conn, "x", "short", "admin"), std::invalid_argument);
+  CHECK_THROWS_AS(tenant::auth::SeedUser(conn, "y", "long-enough-pass", "root"), std::invalid_argument);
 }

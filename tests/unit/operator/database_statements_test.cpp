@@ -4,6 +4,7 @@
 
 #include "operator/database/random.hpp"
 #include "operator/database/statements.hpp"
+#include "operator/database/tenant_state.hpp"
 
 using namespace tenant::database;
 
@@ -97,10 +98,11 @@ TEST_CASE("Deletion statements cover only what still exists, in a safe order", "
   CHECK(DropTenantStatements(kAcme, false, {}).empty());
 }
 
-TEST_CASE("First admin seeding is a no-op once users exist", "[database]") {
-  auto st = InsertFirstAdmin("admin", "$2b$12$hash");
-  CHECK(st.sql.find("WHERE NOT EXISTS (SELECT 1 FROM \"users\")") != std::string::npos);
-  CHECK(Values(st) == std::vector<std::string>{"admin", "$2b$12$hash"});
+TEST_CASE("First admin seeding uses tenant-api's statement with a prepared user", "[database]") {
+  tenant::auth::PreparedUser user{"admin", "$2b$12$hash", "admin"};
+  auto st = SeedFirstAdmin(user);
+  CHECK(st.sql == tenant::auth::SeedUserSql());
+  CHECK(Values(st) == std::vector<std::string>{"admin", "$2b$12$hash", "admin", "tenant-operator"});
 }
 
 TEST_CASE("Random tokens are long, URL-safe and distinct", "[database]") {
@@ -112,4 +114,81 @@ TEST_CASE("Random tokens are long, URL-safe and distinct", "[database]") {
   CHECK(RandomToken(1).size() == 2);
   CHECK(RandomToken(2).size() == 3);
   CHECK(GenerateJwtSigningKey().size() == 64);
+}
+
+TEST_CASE("PlanTenantDb: nothing to do for a correct tenant, exact repairs otherwise", "[database]") {
+  TenantDbState ok;
+  ok.admin_superuser = true;
+  ok.owner = {true, false, false, true};
+  ok.login_a = {true, true, true, true};
+  ok.login_b = {true, true, true, true};
+  ok.database_exists = true;
+  ok.database_owner = kAcme.owner_role;
+  ok.connection_limit = 50;
+  ok.comment = "c";
+  ok.owner_can_connect = true;
+  const DesiredDb want{50, "c"};
+  CHECK(PlanTenantDb(kAcme, ok, want).empty());
+
+  auto drift = ok;
+  drift.owner.can_login = true;
+  drift.login_b.member_of_owner = false;
+  drift.login_a.can_login = false;
+  drift.connection_limit = 3;
+  drift.public_has_privileges = true;
+  drift.database_owner = "someone";
+  auto plan = PlanTenantDb(kAcme, drift, want);
+  std::vector<std::string> sql;
+  for (const auto& st : plan.roles) sql.push_back(st.sql);
+  CHECK(sql == std::vector<std::string>{R"(ALTER ROLE "erp_tenant_acme_owner" NOLOGIN)", R"(ALTER ROLE "erp_tenant_acme_a" LOGIN)",
+                                        R"(GRANT "erp_tenant_acme_owner" TO "erp_tenant_acme_b")"});
+  sql.clear();
+  for (const auto& st : plan.database) sql.push_back(st.sql);
+  CHECK(sql == std::vector<std::string>{R"(ALTER DATABASE "erp_tenant_acme" OWNER TO "erp_tenant_acme_owner")",
+                                        R"(ALTER DATABASE "erp_tenant_acme" CONNECTION LIMIT 50)",
+                                        R"(REVOKE ALL ON DATABASE "erp_tenant_acme" FROM PUBLIC)"});
+  CHECK_FALSE(plan.create_database);
+  CHECK(plan.repaired.size() == 6);
+}
+
+TEST_CASE("PlanTenantDb: a new tenant with a non-superuser admin", "[database]") {
+  TenantDbState none;  // nothing exists; admin is not superuser
+  auto plan = PlanTenantDb(kAcme, none, DesiredDb{50, "c"});
+  std::vector<std::string> actions;
+  for (const auto& st : plan.roles) actions.push_back(st.action);
+  CHECK(actions == std::vector<std::string>{"CreateOwnerRole", "GrantRoleToAdmin", "CreateLoginRole", "GrantRoleToAdmin",
+                                            "CreateLoginRole", "GrantRoleToAdmin"});
+  CHECK(plan.roles[1].sql == R"(GRANT "erp_tenant_acme_owner" TO CURRENT_USER)");
+  for (const auto& st : plan.roles) CHECK(st.params.empty());  // runnable as one script
+  CHECK(plan.create_database);
+  CHECK(plan.database.size() == 2);  // REVOKE from PUBLIC, COMMENT
+  CHECK(plan.created_roles == std::vector<std::string>{kAcme.owner_role, kAcme.login_a, kAcme.login_b});
+  none.admin_superuser = true;
+  CHECK(PlanTenantDb(kAcme, none, DesiredDb{50, "c"}).roles.size() == 3);
+}
+
+TEST_CASE("ObserveTenantDb binds names and parses one row", "[database]") {
+  auto st = ObserveTenantDb(kAcme);
+  CHECK(Values(st) == std::vector<std::string>{"erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b",
+                                               "erp_tenant_acme"});
+  CHECK(st.sql.find("erp_tenant") == std::string::npos);
+  Rows rows;
+  rows.columns = {"admin_superuser", "owner_login", "a_login", "b_login", "a_member", "b_member", "admin_owner",
+                  "admin_a", "admin_b", "datname", "database_owner", "datconnlimit", "comment",
+                  "public_has_privileges", "owner_can_connect"};
+  rows.rows.push_back({"f", "f", "t", std::nullopt, "t", std::nullopt, "t", "f", std::nullopt, "erp_tenant_acme",
+                       "erp_tenant_acme_owner", "7", std::nullopt, "t", "t"});
+  auto s = ParseTenantDbState(rows);
+  CHECK_FALSE(s.admin_superuser);
+  CHECK(s.owner.exists);
+  CHECK_FALSE(s.owner.can_login);
+  CHECK(s.owner.admin_member);
+  CHECK(s.login_a.exists);
+  CHECK(s.login_a.member_of_owner);
+  CHECK_FALSE(s.login_a.admin_member);
+  CHECK_FALSE(s.login_b.exists);
+  CHECK(s.database_exists);
+  CHECK(s.connection_limit == 7);
+  CHECK(s.comment.empty());
+  CHECK(s.public_has_privileges);
 }

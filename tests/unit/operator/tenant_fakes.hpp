@@ -169,12 +169,40 @@ class FakeExecutor final : public database::SqlExecutor {
   std::vector<std::string> executed;  // actions of write statements, in order
   int queries = 0;
   bool down = false;  // simulate an unreachable server
+  bool admin_superuser = true;
+  std::set<std::string> admin_member_of;  // roles granted to a non-superuser admin
 
   database::Rows Query(std::string_view db, const database::Statement& st) override {
     CheckUp();
     ++queries;
     database::Rows out;
-    if (st.action == "SelectRoles") {
+    if (st.action == "ObserveTenantDb") {
+      out.columns = {"admin_superuser", "owner_login", "a_login", "b_login", "a_member", "b_member",
+                     "admin_owner", "admin_a", "admin_b", "datname", "database_owner", "datconnlimit",
+                     "comment", "public_has_privileges", "owner_can_connect"};
+      using Opt = std::optional<std::string>;
+      auto tf = [](bool b) { return Opt(b ? "t" : "f"); };
+      const std::string owner = st.params[0].value(), a = st.params[1].value(), b = st.params[2].value();
+      auto login = [&](const std::string& r) { return roles.count(r) ? tf(r != owner) : Opt(); };
+      auto member = [&](const std::string& r) { return roles.count(r) && roles.count(owner) ? tf(roles.at(r).member) : Opt(); };
+      auto admin = [&](const std::string& r) {
+        return roles.count(r) ? tf(admin_superuser || admin_member_of.count(r) > 0) : Opt();
+      };
+      std::vector<Opt> row = {tf(admin_superuser), login(owner), login(a), login(b), member(a), member(b),
+                              admin(owner), admin(a), admin(b)};
+      auto it = databases.find(st.params[3].value());
+      if (it == databases.end()) {
+        for (int i = 0; i < 6; ++i) row.push_back(Opt());
+      } else {
+        row.push_back(it->first);
+        row.push_back(it->second.owner);
+        row.push_back(std::to_string(it->second.connlimit));
+        row.push_back(it->second.comment.empty() ? Opt() : Opt(it->second.comment));
+        row.push_back(tf(it->second.public_privileges));
+        row.push_back(tf(true));
+      }
+      out.rows.push_back(row);
+    } else if (st.action == "SelectRoles") {
       out.columns = {"rolname", "rolcanlogin", "rolconnlimit", "member_of_owner"};
       for (int i = 0; i < 3; ++i) {
         const std::string name = st.params[i].value();
@@ -224,6 +252,11 @@ class FakeExecutor final : public database::SqlExecutor {
       roles[ident(0)] = Role{};
     } else if (a == "CreateLoginRole") {
       roles[ident(0)] = Role{true, ""};
+    } else if (a == "GrantRoleToAdmin") {
+      if (!roles.count(ident(0))) throw std::logic_error("GRANT of a missing role " + ident(0));
+      admin_member_of.insert(ident(0));
+    } else if (a == "CreateDatabase" && !admin_superuser && !admin_member_of.count(ident(1))) {
+      throw pg::Error("must be able to SET ROLE \"" + ident(1) + "\"", "42501");
     } else if (a == "GrantOwnerRole") {
       roles[ident(1)].member = true;
     } else if (a == "SetPassword") {

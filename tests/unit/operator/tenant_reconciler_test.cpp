@@ -3,6 +3,9 @@
 // suspend, failures and stalls, deletion.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "operator/api/condition.hpp"
 #include "operator/api/names.hpp"
 #include "operator/controller/tenant_reconciler.hpp"
@@ -27,7 +30,8 @@ struct Harness {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::from_time_t(1'800'000'000);
   std::unique_ptr<controller::TenantReconciler> reconciler;
 
-  explicit Harness(json spec = json{{"tenantId", "acme"}}) {
+  explicit Harness(json spec = json{{"tenantId", "acme"}},
+                   const std::function<void(controller::TenantReconcilerOptions&)>& tweak = {}) {
     namespace r = kube::resources;
     controller::TenantCaches caches{client->StoreFor(api::kTenants), client->StoreFor(api::kDatabaseServers),
                                     client->StoreFor(r::kSecrets),   client->StoreFor(r::kDeployments),
@@ -37,6 +41,7 @@ struct Harness {
     controller::TenantReconcilerOptions opts;
     opts.bcrypt_cost = 4;  // the cheapest bcrypt: this tests decisions, not hashing
     opts.api.default_image = "tenant-api:test";
+    if (tweak) tweak(opts);
     reconciler = std::make_unique<controller::TenantReconciler>(client, caches, events, registry, opts,
                                                                 [this] { return now; });
     client->StoreFor(api::kDatabaseServers)
@@ -152,10 +157,115 @@ TEST_CASE("A second reconcile of an unchanged Tenant makes no API write and no S
   const auto executed = h.db->executed.size();
   const int gets = h.client->gets;
   REQUIRE(writes > 0);
+  const int queries = h.db->queries;
   for (int i = 0; i < 3; ++i) CHECK(h.Reconcile().ok());
   CHECK(h.client->writes == writes);
   CHECK(h.db->executed.size() == executed);
   CHECK(h.client->gets == gets);  // everything comes from the caches
+  // One SQL round trip per reconcile (the database-side observation); the schema check
+  // (a tenant-database connection) waits for the recheck interval.
+  CHECK(h.db->queries - queries == 3);
+}
+
+TEST_CASE("A new tenant costs few API writes and SQL round trips", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  // finalizer, one status write with placement, 3 Secrets, Deployment, Service,
+  // NetworkPolicy, PDB, the final status write.
+  CHECK(h.client->writes == 10);
+  CHECK(h.events->reasons == std::vector<std::string>{"Placed", "DatabaseCreated", "CredentialsCreated", "SchemaMigrated",
+                                                      "AdminSeeded", "Created"});
+}
+
+TEST_CASE("The schema is re-verified after the recheck interval (each resync)", "[tenant]") {
+  Harness h(json{{"tenantId", "acme"}}, [](controller::TenantReconcilerOptions& o) {
+    o.schema_recheck = std::chrono::minutes(8);
+  });
+  REQUIRE(h.Reconcile().ok());
+  auto& d = h.db->databases.at("erp_tenant_acme");
+  d.public_schema_privileges = true;  // drift inside the tenant database
+  d.users = 0;                        // every user deleted
+  h.now += std::chrono::minutes(5);
+  REQUIRE(h.Reconcile().ok());
+  CHECK(d.public_schema_privileges);  // not looked at yet
+  h.now += std::chrono::minutes(4);   // past the recheck interval
+  REQUIRE(h.Reconcile().ok());
+  CHECK_FALSE(d.public_schema_privileges);
+  CHECK(d.users == 1);
+  CHECK(h.Condition("Ready") == "True");
+}
+
+TEST_CASE("Database drift of roles is repaired: NOLOGIN owner, lost membership, missing owner role", "[tenant]") {
+  Harness h;
+  REQUIRE(h.Reconcile().ok());
+  h.db->roles["erp_tenant_acme_b"].member = false;
+  h.db->executed.clear();
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.db->roles["erp_tenant_acme_b"].member);
+  CHECK(h.db->executed == std::vector<std::string>{"GrantOwnerRole"});
+  CHECK(h.events->Has("DatabaseRepaired"));
+}
+
+TEST_CASE("First admin hashed off the worker: the tenant waits, is re-queued and then seeded", "[tenant]") {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> enqueued;
+  Harness h(json{{"tenantId", "acme"}}, [&](controller::TenantReconcilerOptions& o) {
+    o.admin_hash_threads = 1;
+    o.enqueue = [&](const kube::Request& r) {
+      std::lock_guard lock(mu);
+      enqueued.push_back(r.Key());
+      cv.notify_all();
+    };
+  });
+  auto first = h.Reconcile();
+  // Everything else is provisioned meanwhile; only the admin is missing.
+  REQUIRE(h.Object(kube::resources::kDeployments, "acme-api"));
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return !enqueued.empty(); }));
+    CHECK(enqueued.front() == "erp/acme");
+  }
+  if (h.db->databases.at("erp_tenant_acme").users == 0) {
+    std::string reason;
+    CHECK(first.kind() == kube::Result::Kind::kRequeueAfter);
+    CHECK(h.Condition("SchemaReady", &reason) == "False");
+    CHECK(reason == "SeedingAdmin");
+    CHECK(h.Condition("Ready") == "False");
+  }
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.db->databases.at("erp_tenant_acme").users == 1);
+  CHECK(h.Condition("Ready") == "True");
+  CHECK(h.Condition("SchemaReady") == "True");
+}
+
+TEST_CASE("Non-superuser admin (CREATEDB, CREATEROLE) is made a member of the tenant roles", "[tenant]") {
+  Harness h(json{{"tenantId", "acme"}, {"database", {{"deletionPolicy", "Delete"}}}});
+  h.db->admin_superuser = false;
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.Condition("Ready") == "True");
+  CHECK(h.db->admin_member_of ==
+        std::set<std::string>{"erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b"});
+  auto pos = [&](const std::string& a) {
+    return std::find(h.db->executed.begin(), h.db->executed.end(), a) - h.db->executed.begin();
+  };
+  CHECK(pos("GrantRoleToAdmin") < pos("CreateDatabase"));
+  // Unchanged: no writes. Membership revoked behind our back: granted again.
+  auto executed = h.db->executed.size();
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.db->executed.size() == executed);
+  h.db->admin_member_of.erase("erp_tenant_acme_owner");
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.db->admin_member_of.count("erp_tenant_acme_owner"));
+  // Deletion works with the same admin.
+  h.db->admin_member_of.erase("erp_tenant_acme_b");
+  h.db->executed.clear();
+  h.EditTenant([](json& t) { t["metadata"]["deletionTimestamp"] = "2027-01-15T08:00:00Z"; });
+  CHECK(h.Reconcile().ok());
+  REQUIRE_FALSE(h.db->executed.empty());
+  CHECK(h.db->executed.front() == "GrantRoleToAdmin");  // b's sessions can be ended, its objects reassigned
+  CHECK(h.db->databases.empty());
+  CHECK(h.db->roles.empty());
 }
 
 TEST_CASE("Periodic resync repairs database drift", "[tenant]") {

@@ -4,9 +4,11 @@
 #include "runtime/auth/crypto.hpp"
 #include "runtime/auth/password.hpp"
 #include "runtime/auth/refresh_token.hpp"
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 
 using namespace tenant::api::auth;
+using tenant::auth::NormalizeUsername;
+using tenant::auth::SeedUserSql;
 
 TEST_CASE("base64url: RFC 4648 vectors without padding", "[auth]") {
   CHECK(Base64UrlEncode("") == "");

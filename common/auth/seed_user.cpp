@@ -1,11 +1,10 @@
-#include "runtime/auth/seed_user.hpp"
+#include "common/auth/seed_user.hpp"
 
 #include <stdexcept>
 
-#include "runtime/auth/jwt.hpp"
-#include "runtime/auth/password.hpp"
+#include "common/auth/password.hpp"
 
-namespace tenant::api::auth {
+namespace tenant::auth {
 
 std::optional<std::string> NormalizeUsername(std::string_view username) {
   if (username.empty() || username.size() > 64) return std::nullopt;
@@ -13,8 +12,7 @@ std::optional<std::string> NormalizeUsername(std::string_view username) {
   out.reserve(username.size());
   for (char c : username) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-                    c == '@' || c == '-';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' || c == '-';
     if (!ok) return std::nullopt;
     out.push_back(c);
   }
@@ -31,17 +29,24 @@ std::string_view SeedUserSql() {
          "SELECT \"id\" FROM \"created\"";
 }
 
-SeedResult SeedUser(pg::Connection& conn, std::string_view username, std::string_view password,
-                    std::string_view role, std::string_view audit_request_id) {
+PreparedUser PrepareUser(std::string_view username, std::string_view password, std::string_view role,
+                         unsigned cost) {
   auto name = NormalizeUsername(username);
   if (!name) throw std::invalid_argument("username must match [a-z0-9._@-]{1,64}");
-  Role parsed{};
-  if (!ParseRole(role, parsed)) throw std::invalid_argument("role must be admin, manager or clerk");
+  // The roles tenant-api's users table and JWT claims know.
+  if (role != "admin" && role != "manager" && role != "clerk") {
+    throw std::invalid_argument("role must be admin, manager or clerk");
+  }
   if (auto problem = PasswordPolicyViolation(password); !problem.empty()) {
     throw std::invalid_argument("password " + problem);
   }
-  const std::string hash = HashPassword(password, kBcryptCost);
-  pg::Result r = conn.Exec(SeedUserSql(), {*name, hash, role, audit_request_id});
+  return PreparedUser{*name, HashPassword(password, cost), std::string(role)};
+}
+
+SeedResult SeedUser(pg::Connection& conn, std::string_view username, std::string_view password,
+                    std::string_view role, std::string_view audit_request_id) {
+  const PreparedUser user = PrepareUser(username, password, role, kBcryptCost);
+  pg::Result r = conn.Exec(SeedUserSql(), {user.username, user.password_hash, user.role, audit_request_id});
   SeedResult out;
   if (!r.empty()) {
     out.created = true;
@@ -50,4 +55,4 @@ SeedResult SeedUser(pg::Connection& conn, std::string_view username, std::string
   return out;
 }
 
-}  // namespace tenant::api::auth
+}  // namespace tenant::auth
