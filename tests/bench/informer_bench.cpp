@@ -52,6 +52,7 @@ long RssKb() {
 }
 
 std::size_t HeapBytes() { return mallinfo2().uordblks; }
+std::size_t HeapFreeBytes() { return mallinfo2().fordblks; }  // free, kept by malloc
 
 // Deterministic printable payload; `round` changes its content but not its size.
 std::string Payload(int index, int round) {
@@ -205,6 +206,7 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
   }
   const long rss1 = RssKb();
   const std::size_t heap1 = HeapBytes();
+  const std::size_t heap1_free = HeapFreeBytes();
   std::size_t json_bytes = 0;
   for (const auto& o : inf.store()->List()) json_bytes += o->dump().size();
   malloc_trim(0);
@@ -245,10 +247,11 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
 
   std::printf(
       "run objects=%d managed_fields=%s list_s=%.2f list_obj_per_s=%.0f rss_base_mb=%.1f rss_synced_mb=%.1f rss_trimmed_mb=%.1f "
-      "rss_end_mb=%.1f rss_per_obj_kb=%.2f heap_per_obj_kb=%.2f json_per_obj_kb=%.2f "
+      "rss_end_mb=%.1f heap_free_mb=%.1f rss_per_obj_kb=%.2f heap_per_obj_kb=%.2f json_per_obj_kb=%.2f "
       "live_write_s=%.2f live_seen_s=%.2f live_events_per_s=%.0f "
       "backlog_write_s=%.2f drain_s=%.2f drain_events_per_s=%.0f relists=%llu rewatches=%llu\n",
       count, keep_managed_fields ? "kept" : "stripped", list_s, count / list_s, rss0 / 1024.0, rss1 / 1024.0, rss1_trim / 1024.0, rss_end / 1024.0,
+      heap1_free / 1024.0 / 1024.0,
       (rss1 - rss0) / static_cast<double>(count), (static_cast<double>(heap1) - heap0) / 1024.0 / count,
       json_bytes / 1024.0 / count, live_write_s, live_seen_s, count / live_seen_s, backlog_write_s, drain_s,
       count / drain_s, static_cast<unsigned long long>(inf.lists() - lists_before),

@@ -15,7 +15,8 @@
 #                           ASan would multiply the memory numbers.
 #
 # Columns: list = initial LIST (pages of 500) until the cache is synced; RSS before the
-# informer, once synced, and per object ((synced - base) / count); heap/obj = malloc'd bytes
+# informer, once synced, and per object ((synced - base) / count); free_mb = free memory
+# malloc keeps in the process once synced (part of RSS); heap/obj = malloc'd bytes
 # per cached object; json/obj = the object's JSON size; live = every object updated once by
 # WRITERS threads, time until the handler saw all (bounded by the API server's write rate);
 # drain = the handler was blocked while every object changed again, then released: the
@@ -65,9 +66,9 @@ for n in $COUNTS; do
   out=$("$bin" run "$kubeconfig" "$ns" "$n" "$WRITERS" ${KEEP_MANAGED_FIELDS:+keep-managed-fields})
   echo "$out" >&2
   load_after=$(load)
-  rows+=("$(printf '%7s %7s %8s %7s %8s %8s %7s %7s %7s %8s %9s %8s %9s %4s/%-4s | %s -> %s' \
+  rows+=("$(printf '%7s %7s %8s %7s %8s %8s %7s %7s %7s %7s %8s %9s %8s %9s %4s/%-4s | %s -> %s' \
     "$n" "$(field "$pop" creates_per_s)" "$(field "$out" list_s)" "$(field "$out" list_obj_per_s)" \
-    "$(field "$out" rss_base_mb)" "$(field "$out" rss_synced_mb)" "$(field "$out" rss_per_obj_kb)" \
+    "$(field "$out" rss_base_mb)" "$(field "$out" rss_synced_mb)" "$(field "$out" heap_free_mb)" "$(field "$out" rss_per_obj_kb)" \
     "$(field "$out" heap_per_obj_kb)" "$(field "$out" json_per_obj_kb)" \
     "$(field "$out" live_seen_s)" "$(field "$out" live_events_per_s)" \
     "$(field "$out" drain_s)" "$(field "$out" drain_events_per_s)" \
@@ -79,7 +80,7 @@ echo
 mf=stripped
 [[ -n ${KEEP_MANAGED_FIELDS:-} ]] && mf=kept
 echo "informer benchmark ($(nproc) cores, writers=$WRITERS, payload 2 kB/object, managedFields $mf; RSS in MB, per-object in kB)"
-printf '%7s %7s %8s %7s %8s %8s %7s %7s %7s %8s %9s %8s %9s %9s | %s\n' \
-  objects create/s list_s list/s rss_base rss_sync rss/obj heap/obj json/obj live_s live_ev/s drain_s drain_ev/s relst/rew \
+printf '%7s %7s %8s %7s %8s %8s %7s %7s %7s %7s %8s %9s %8s %9s %9s | %s\n' \
+  objects create/s list_s list/s rss_base rss_sync free_mb rss/obj heap/obj json/obj live_s live_ev/s drain_s drain_ev/s relst/rew \
   "load (1/5/15 min) before -> after"
 for r in "${rows[@]}"; do echo "$r"; done
