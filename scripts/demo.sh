@@ -376,6 +376,10 @@ echo " so the next step runs each tenant's API as a local process)"
 # ENVIRONMENT=development, because production mode rightly refuses a database on
 # localhost/127.0.0.1, which is where the demo's PostgreSQL is.
 declare -A api_port api_pid
+say "Running tenant-api per tenant with the environment of its Deployment, resolved from its Secrets"
+echo "changed for local processes: PORT (a free port each), BIND_ADDRESS=127.0.0.1 and"
+echo "ENVIRONMENT=development (production mode refuses a database on localhost/127.0.0.1,"
+echo "which is where the demo's PostgreSQL runs; TLS verify-full and the rest stay as deployed)"
 kubectl -n "$tenants_ns" get secrets -o json >"$private/secrets.json"
 for t in "${tenants[@]}"; do
   tdir="$private/$t"
@@ -385,7 +389,7 @@ for t in "${tenants[@]}"; do
   api_port[$t]=$port
   /usr/bin/python3 "$demo_lib/tenant_env.py" "$tdir/deployment.json" "$private/secrets.json" "$tdir/files" \
     --set PORT="${api_port[$t]}" --set BIND_ADDRESS=127.0.0.1 --set ENVIRONMENT=development >"$tdir/env"
-  say "Starting tenant-api for $t on 127.0.0.1:${api_port[$t]} (env of Deployment $tenants_ns/$t-api: $(sed 's/^export \([A-Z_]*\)=.*/\1/' "$tdir/env" | tr '\n' ' '))"
+  echo "tenant-api for $t on 127.0.0.1:${api_port[$t]}, env of Deployment $tenants_ns/$t-api: $(sed 's/^export \([A-Z_]*\)=.*/\1/' "$tdir/env" | tr '\n' ' ')"
   # A clean environment like a container's: only the Deployment's variables (plus PATH and
   # the sanitizer options of an ASan build).
   start_process "tenant-api $t" "$tdir/tenant-api.log" env -i PATH="$PATH" \
