@@ -15,8 +15,9 @@
 #                           ASan would multiply the memory numbers.
 #
 # Columns: list = initial LIST (pages of 500) until the cache is synced; RSS before the
-# informer, once synced, and per object ((synced - base) / count); free_mb = free memory
-# malloc keeps in the process once synced (part of RSS); heap/obj = malloc'd bytes
+# informer, once synced, and per object ((synced - base) / count); free_mb = free chunks in
+# malloc's arenas once synced (fragmentation; the informer's malloc_trim after the LIST gives
+# their whole pages back to the OS, so most of it is not RSS); heap/obj = malloc'd bytes
 # per cached object; json/obj = the object's JSON size; live = every object updated once by
 # WRITERS threads, time until the handler saw all (bounded by the API server's write rate);
 # drain = the handler was blocked while every object changed again, then released: the
