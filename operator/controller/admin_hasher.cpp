@@ -1,8 +1,5 @@
 #include "operator/controller/admin_hasher.hpp"
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <stdexcept>
 
@@ -63,9 +60,6 @@ std::size_t AdminHasher::Pending() const {
 }
 
 void AdminHasher::Run(std::stop_token stop) {
-  // Lower priority than the reconcile workers, the informers and the HTTP client: hashing
-  // only takes CPU nothing else wants (per-thread nice on Linux).
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
   for (;;) {
     std::string key, username, password;
     {

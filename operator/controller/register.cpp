@@ -38,7 +38,7 @@ void RegisterTenantControllers(Manager& mgr) {
   opts.api.redis_secret_name = mgr.options().redis_secret;
   opts.api.sentry_secret_name = mgr.options().sentry_secret;
   opts.enqueue = mgr.Enqueuer("tenant");
-  // Low-priority hashing threads: as many as cores (they only take CPU nobody else wants).
+  // bcrypt threads for first admins: as many as cores (hashing is CPU-bound).
   opts.admin_hash_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   // Below the resync period (which has ±10% jitter), so every resync re-verifies the schema.
   if (mgr.options().resync_period.count() > 0) {
