@@ -105,6 +105,7 @@ bool App::Shutdown() {
   bool idle = server_->WaitIdle(deadline);
   if (!idle) log::Warn("Grace period over with requests in flight", {{"in_flight", server_->in_flight()}});
   server_->Stop();
+  if (redis_) redis_->Stop();
   if (ctx_->database.close) {
     try {
       ctx_->database.close();

@@ -4,12 +4,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "common/log/log.hpp"
 #include "common/migrations/runner.hpp"
 #include "common/pg/connection.hpp"
 #include "runtime/app/app.hpp"
+#include "runtime/app/migration_role.hpp"
 #include "runtime/config/config.hpp"
 #include "runtime/handlers/routes.hpp"
 
@@ -26,6 +28,7 @@ Commands:
   migrate up [<version>]    apply migrations up to <version> (default: latest)
   migrate down <version>    revert migrations down to <version> (0 = empty schema)
   migrate status            list migrations and their state
+                            (migrate runs as the tenant's owner role: see migrate --help)
   check-config              validate the environment and print a redacted summary
   create-user               create a user: --username NAME --role admin|manager|clerk,
                             password read from stdin (first line)
@@ -130,12 +133,42 @@ int RunCheckConfig(const std::vector<std::string>& args) {
   return 0;
 }
 
-int RunMigrate(const std::vector<std::string>& args) {
-  if (args.empty() || WantsHelp(args)) {
-    std::cout << "Usage: tenant-api migrate up [<version>] | down <version> | status\n\n"
+int RunMigrate(const std::vector<std::string>& all_args) {
+  if (all_args.empty() || WantsHelp(all_args)) {
+    std::cout << "Usage: tenant-api migrate up [<version>] | down <version> | status  [--role ROLE]\n\n"
                  "Applies the migrations embedded in this binary to DATABASE_URL, one transaction each,\n"
-                 "under pg_advisory_lock. `down` is explicit permission to revert.\n";
-    return args.empty() ? 2 : 0;
+                 "under pg_advisory_lock. `down` is explicit permission to revert.\n\n"
+                 "The migrations run as a role (SET ROLE) so the tables and schema_migrations belong\n"
+                 "to the tenant's owner role, as when the operator migrates:\n"
+                 "  --role ROLE            this role (it must exist and the user must be a member)\n"
+                 "  DB_MIGRATION_ROLE      the same, from the environment (--role wins)\n"
+                 "  default                erp_tenant_<TENANT_ID>_owner when TENANT_ID is set, that role\n"
+                 "                         exists and the user is a member of it; else the current user\n";
+    return all_args.empty() ? 2 : 0;
+  }
+  std::vector<std::string> args;
+  std::optional<std::string> role_flag;
+  for (std::size_t i = 0; i < all_args.size(); ++i) {
+    const std::string& a = all_args[i];
+    if (a == "--role") {
+      if (i + 1 >= all_args.size()) {
+        std::cerr << "tenant-api migrate: --role needs a value\n";
+        return 2;
+      }
+      role_flag = all_args[++i];
+    } else if (a.rfind("--role=", 0) == 0) {
+      role_flag = a.substr(7);
+    } else {
+      args.push_back(a);
+    }
+  }
+  if (role_flag && role_flag->empty()) {
+    std::cerr << "tenant-api migrate: --role needs a value\n";
+    return 2;
+  }
+  if (args.empty()) {
+    std::cerr << "tenant-api migrate: expected up [<version>] | down <version> | status\n";
+    return 2;
   }
   const std::string& sub = args[0];
   std::optional<int> version;
@@ -159,7 +192,14 @@ int RunMigrate(const std::vector<std::string>& args) {
   log::Configure("tenant-api", cfg->log_level);
   try {
     auto conn = pg::Connection::Connect(cfg->DatabaseConnInfo());
+    std::optional<std::string> role_env;
+    if (const char* v = std::getenv("DB_MIGRATION_ROLE")) role_env = v;
+    std::string note;
+    auto role = ResolveMigrationRole(conn, ChooseMigrationRole(role_flag, role_env, cfg->tenant_id), &note);
+    if (!note.empty()) std::cerr << "tenant-api migrate: " << note << "\n";
+    std::cout << "role " << (role.role.empty() ? "(current user)" : role.role) << " (" << role.source << ")\n";
     migrations::RunnerOptions options;
+    options.role = role.role;
     options.allow_downgrade = sub == "down";
     migrations::Runner runner(conn, migrations::Embedded(), options);
     if (sub == "status") {

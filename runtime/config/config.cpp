@@ -332,6 +332,8 @@ std::string HelpText() {
   REQUEST_TIMEOUT_MS        per-request deadline, 503 on expiry (default 10000)
   SHUTDOWN_GRACE_SECONDS    default 20
   TENANT_ID                 the tenant this process serves (required in production)
+  DB_MIGRATION_ROLE         `migrate` only: role to run migrations as (default: the tenant's
+                            owner role erp_tenant_<TENANT_ID>_owner when usable)
   DEBUG                     default false (refused in production)
   IO_THREADS, WORKER_THREADS, HEADER_TIMEOUT_MS, BODY_TIMEOUT_MS, IDLE_TIMEOUT_MS  server tuning
 Production refuses: DEBUG on, a weak signing key, sslmode other than require/verify-ca/

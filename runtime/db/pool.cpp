@@ -7,6 +7,7 @@
 #include "common/pg/conninfo.hpp"
 #include "common/pg/error.hpp"
 #include "runtime/db/backoff.hpp"
+#include "runtime/server/request_log.hpp"
 
 namespace tenant::api::db {
 namespace {
@@ -134,7 +135,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
                                       options_.backoff_max);
       next_connect_at_ = Clock::now() + delay;
       if (errors_ != nullptr) errors_->WithLabelValues({"connect"}).Inc();
-      log::Warn("Database connect failed",
+      server::request_log::Warn("Database connect failed",
                 {{"error", e.what()}, {"sqlstate", e.sqlstate()}, {"retry_in_ms", delay.count()}});
       --in_use_;
       empty_.push_back(slot);
@@ -231,6 +232,116 @@ pg::Result Pool::Lease::Exec(const Query& query, const pg::Params& params) {
     if (!conn().IsOpen()) broken_ = true;
     throw;
   }
+}
+
+namespace {
+
+struct PipelineFailure {
+  std::string message;
+  std::string sqlstate;
+  pg::ErrorFields fields;
+};
+
+PipelineFailure FailureOf(const PGresult* r) {
+  auto get = [r](int code) {
+    const char* v = PQresultErrorField(r, code);
+    return std::string(v != nullptr ? v : "");
+  };
+  PipelineFailure f;
+  f.message = get(PG_DIAG_MESSAGE_PRIMARY);
+  if (f.message.empty()) f.message = "statement failed";
+  f.sqlstate = get(PG_DIAG_SQLSTATE);
+  f.fields = pg::ErrorFields{get(PG_DIAG_MESSAGE_DETAIL), get(PG_DIAG_MESSAGE_HINT), get(PG_DIAG_SCHEMA_NAME),
+                             get(PG_DIAG_TABLE_NAME),     get(PG_DIAG_COLUMN_NAME),  get(PG_DIAG_CONSTRAINT_NAME)};
+  return f;
+}
+
+[[noreturn]] void ThrowBroken(PGconn* c, std::string_view what) {
+  const char* m = PQerrorMessage(c);
+  std::string text(m != nullptr ? m : "");
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  throw pg::ConnectionError(std::string(what) + ": " + text, "08006");
+}
+
+}  // namespace
+
+std::vector<pg::Result> Pool::Lease::ExecPipeline(const std::vector<PipelineStep>& steps) {
+  const auto start = Clock::now();
+  auto& conn = this->conn();
+  try {
+    for (const auto& s : steps) {
+      if (s.query != nullptr && !conn.IsPrepared(std::string(s.query->name))) {
+        conn.Prepare(std::string(s.query->name), s.query->sql);
+      }
+    }
+  } catch (const pg::ConnectionError&) {
+    broken_ = true;
+    throw;
+  }
+  PGconn* c = conn.native();
+  if (PQenterPipelineMode(c) != 1) {
+    broken_ = true;
+    ThrowBroken(c, "entering pipeline mode failed");
+  }
+  for (const auto& s : steps) {
+    int sent;
+    if (s.query != nullptr) {
+      std::vector<const char*> values;
+      values.reserve(s.params.size());
+      for (const auto& p : s.params) values.push_back(p.is_null() ? nullptr : p.value().c_str());
+      const std::string name(s.query->name);
+      sent = PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+    } else {
+      const std::string command(s.command);
+      sent = PQsendQueryParams(c, command.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+    }
+    if (sent != 1) {
+      broken_ = true;  // the pipeline state is unknown: drop the connection
+      ThrowBroken(c, "sending a pipelined statement failed");
+    }
+  }
+  if (PQpipelineSync(c) != 1) {
+    broken_ = true;
+    ThrowBroken(c, "sending the pipeline failed");
+  }
+  std::vector<pg::Result> results;
+  results.reserve(steps.size());
+  std::optional<PipelineFailure> failure;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    pg::Result r(PQgetResult(c));
+    if (r.native() == nullptr) {
+      broken_ = true;
+      ThrowBroken(c, "connection lost in a pipeline");
+    }
+    const auto status = PQresultStatus(r.native());
+    if (status == PGRES_FATAL_ERROR && !failure) failure = FailureOf(r.native());
+    if (status != PGRES_FATAL_ERROR && status != PGRES_PIPELINE_ABORTED &&
+        status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      broken_ = true;
+      ThrowBroken(c, "unexpected result in a pipeline");
+    }
+    results.push_back(std::move(r));
+    pg::Result end(PQgetResult(c));  // NULL ends each statement's results
+    if (end.native() != nullptr) {
+      broken_ = true;
+      ThrowBroken(c, "unexpected extra result in a pipeline");
+    }
+  }
+  pg::Result sync(PQgetResult(c));
+  if (sync.native() == nullptr || PQresultStatus(sync.native()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(c) != 1) {
+    broken_ = true;
+    ThrowBroken(c, "pipeline did not end cleanly");
+  }
+  for (const auto& s : steps) {
+    if (s.query != nullptr) {
+      pool_->ObserveQuery(s.query->name, std::chrono::duration<double>(Clock::now() - start).count());
+    }
+  }
+  if (failure) {
+    if (PQstatus(c) == CONNECTION_BAD) broken_ = true;
+    pg::ThrowForSqlState(std::move(failure->message), std::move(failure->sqlstate), std::move(failure->fields));
+  }
+  return results;
 }
 
 pg::Result Pool::Lease::ExecRaw(std::string_view sql) {

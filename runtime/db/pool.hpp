@@ -16,6 +16,14 @@
 
 namespace tenant::api::db {
 
+// One statement of Lease::ExecPipeline: a named query with parameters, or (query == nullptr)
+// a parameterless command such as BEGIN or COMMIT.
+struct PipelineStep {
+  const Query* query = nullptr;
+  std::string_view command;
+  pg::Params params;
+};
+
 struct PoolOptions {
   std::string conninfo;   // DATABASE_URL (URI or key=value); may contain the password
   std::string ssl_mode;   // DB_SSL_MODE; overrides sslmode in conninfo when non-empty
@@ -71,6 +79,13 @@ class Pool {
     pg::Result Exec(const Query& query, const pg::Params& params = {});
     // Plain statements (BEGIN/COMMIT/ROLLBACK, savepoints); same error handling.
     pg::Result ExecRaw(std::string_view sql);
+    // Several statements in ONE network round trip (libpq pipeline mode), e.g. BEGIN + the
+    // first statement of a transaction, or its last statement + COMMIT: every round trip
+    // costs a thread wake-up on both sides. Results in order. If a statement fails, the
+    // ones after it are skipped by the server and its error is thrown like Exec's (after
+    // the pipeline is drained, so the connection stays usable; a transaction begun in the
+    // same pipeline is then open and failed: roll it back).
+    std::vector<pg::Result> ExecPipeline(const std::vector<PipelineStep>& steps);
     void MarkBroken() noexcept { broken_ = true; }
 
    private:

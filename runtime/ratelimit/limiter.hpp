@@ -6,6 +6,7 @@
 // counts it, a log line says so, and Redis is reconnected with exponential backoff.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -38,6 +39,13 @@ class Limiter {
   virtual ~Limiter() = default;
   // Counts one request against `key` (e.g. "read:user:42", "auth:ip:10.0.0.1") under `quota`.
   virtual Decision Check(std::string_view key, const Quota& quota) = 0;
+  // The same check, answered through `done`, possibly later and on another thread (the
+  // Redis limiter answers on its pipeline thread), so no server thread waits for Redis.
+  // The default answers at once with Check().
+  using DecisionCallback = std::function<void(Decision)>;
+  virtual void CheckAsync(std::string_view key, const Quota& quota, DecisionCallback done) {
+    done(Check(key, quota));
+  }
 };
 
 }  // namespace tenant::api::ratelimit

@@ -30,6 +30,19 @@ std::optional<Decision> RateLimiter::CheckRequest(server::RateClass rate_class, 
   return d;
 }
 
+void RateLimiter::CheckRequestAsync(server::RateClass rate_class, const server::Request& req,
+                                    std::function<void(std::optional<Decision>)> done) {
+  if (!settings_.enabled || !backend_ || rate_class == server::RateClass::kNone) {
+    done(std::nullopt);
+    return;
+  }
+  std::string key = std::string(server::RateClassName(rate_class)) + ":" + IdentityKey(req);
+  backend_->CheckAsync(key, QuotaFor(rate_class), [this, rate_class, done = std::move(done)](Decision d) {
+    if (!d.allowed) rejected_.WithLabelValues({server::RateClassName(rate_class)}).Inc();
+    done(d);
+  });
+}
+
 void AddRateLimitHeaders(const Decision& d, std::vector<std::pair<std::string, std::string>>& headers) {
   if (d.backend_failed_closed) return;
   headers.emplace_back("RateLimit-Limit", std::to_string(d.limit));

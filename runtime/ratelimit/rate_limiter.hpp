@@ -1,5 +1,6 @@
 #pragma once
 // The facade the server and the auth handler use: classes of routes -> quotas -> backend.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,9 @@ class RateLimiter {
   // Server middleware: class of the route + identity (user id, else client IP).
   // nullopt when not limited (disabled, class kNone). Counts rejections.
   std::optional<Decision> CheckRequest(server::RateClass rate_class, const server::Request& req);
+  // The same, answered through `done` (maybe later, on the Redis pipeline thread).
+  void CheckRequestAsync(server::RateClass rate_class, const server::Request& req,
+                         std::function<void(std::optional<Decision>)> done);
 
   // For the login handler: the stricter limit per username+IP. Throws HttpError 429 (with
   // Retry-After and RateLimit-* headers) when exceeded, 503 when the backend is down and

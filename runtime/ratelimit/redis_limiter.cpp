@@ -5,6 +5,7 @@
 #include <random>
 
 #include "common/log/log.hpp"
+#include "runtime/server/request_log.hpp"
 #include <openssl/sha.h>
 
 namespace tenant::api::ratelimit {
@@ -87,6 +88,7 @@ RedisLimiter::RedisLimiter(RedisOptions options, metrics::Registry& registry)
       fallback_decisions_(registry.Counter("rate_limit_fallback_decisions_total",
                                            "Rate-limit checks answered without Redis.").Get()) {
   up_.Set(1);
+  pipeline_ = std::make_unique<RedisPipeline>(options_.url, options_.timeout);
 }
 
 RedisLimiter::~RedisLimiter() = default;
@@ -151,21 +153,24 @@ void RedisLimiter::Release(ContextPtr ctx) {
   if (idle_.size() < 64) idle_.push_back(std::move(ctx));
 }
 
-void RedisLimiter::MarkFailed(const std::string& reason, const std::string& detail) {
+void RedisLimiter::MarkFailed(const std::string& reason, const std::string& detail, bool probe) {
   errors_.WithLabelValues({reason}).Inc();
+  const bool was_healthy = healthy_.exchange(false);
   std::int64_t backoff = backoff_ms_.load();
-  backoff = backoff == 0 ? options_.min_backoff.count() : std::min<std::int64_t>(backoff * 2, options_.max_backoff.count());
-  backoff_ms_.store(backoff);
-  thread_local std::mt19937 rng{std::random_device{}()};
-  std::int64_t jitter = std::uniform_int_distribution<std::int64_t>(0, backoff / 4)(rng);
-  next_attempt_ms_.store(NowMs() + backoff + jitter);
-  {
-    std::lock_guard lock(pool_mu_);
-    idle_.clear();  // the other connections are most likely dead too
+  if (was_healthy || probe) {
+    backoff = backoff == 0 ? options_.min_backoff.count() : std::min<std::int64_t>(backoff * 2, options_.max_backoff.count());
+    backoff_ms_.store(backoff);
+    thread_local std::mt19937 rng{std::random_device{}()};
+    std::int64_t jitter = std::uniform_int_distribution<std::int64_t>(0, backoff / 4)(rng);
+    next_attempt_ms_.store(NowMs() + backoff + jitter);
   }
-  if (healthy_.exchange(false)) {
+  if (was_healthy) {
+    {
+      std::lock_guard lock(pool_mu_);
+      idle_.clear();  // the other connections are most likely dead too
+    }
     up_.Set(0);
-    log::Warn("Redis unavailable for rate limiting; using the fallback limiter",
+    server::request_log::Warn("Redis unavailable for rate limiting; using the fallback limiter",
               {{"reason", reason}, {"error", detail}, {"fail_mode", options_.fail_open ? "open" : "closed"},
                {"retry_in_ms", backoff}});
   }
@@ -175,7 +180,7 @@ void RedisLimiter::MarkHealthy() {
   backoff_ms_.store(0);
   if (!healthy_.exchange(true)) {
     up_.Set(1);
-    log::Info("Redis available again for rate limiting", {});
+    server::request_log::Info("Redis available again for rate limiting", {});
   }
 }
 
@@ -192,14 +197,84 @@ Decision RedisLimiter::Fallback(std::string_view key, const Quota& quota) {
   return fallback_.Check(key, quota);
 }
 
-Decision RedisLimiter::Check(std::string_view key, const Quota& quota) {
-  if (!healthy_.load()) {
-    // One caller per backoff period probes Redis; everybody else uses the fallback.
-    std::int64_t due = next_attempt_ms_.load();
-    if (NowMs() < due || !next_attempt_ms_.compare_exchange_strong(due, NowMs() + options_.max_backoff.count())) {
-      return Fallback(key, quota);
-    }
+std::optional<bool> RedisLimiter::ShouldTryRedis() {
+  if (healthy_.load()) return false;
+  // One caller per backoff period probes Redis; everybody else uses the fallback.
+  std::int64_t due = next_attempt_ms_.load();
+  if (NowMs() < due || !next_attempt_ms_.compare_exchange_strong(due, NowMs() + options_.max_backoff.count())) {
+    return std::nullopt;
   }
+  return true;
+}
+
+namespace {
+
+// The script's reply {allowed, remaining, reset_ms, retry_after_ms} as a decision; false
+// for any other shape.
+bool ParseScriptReply(const redisReply* reply, const Quota& quota, Decision* out) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) return false;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (reply->element[i]->type != REDIS_REPLY_INTEGER) return false;
+  }
+  GcraStep step;
+  step.allowed = reply->element[0]->integer == 1;
+  step.remaining = reply->element[1]->integer;
+  step.reset_ms = reply->element[2]->integer;
+  step.retry_after_ms = reply->element[3]->integer;
+  *out = ToDecision(step, quota);
+  return true;
+}
+
+std::string ReplyError(const redisReply* reply) {
+  return reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len) : "unexpected reply";
+}
+
+}  // namespace
+
+void RedisLimiter::CheckAsync(std::string_view key, const Quota& quota, DecisionCallback done) {
+  auto probe = ShouldTryRedis();
+  if (!probe) {
+    done(Fallback(key, quota));
+    return;
+  }
+  SendCheck(std::string(key), quota, std::move(done), true, *probe);
+}
+
+void RedisLimiter::SendCheck(std::string key, Quota quota, DecisionCallback done, bool by_sha, bool probe) {
+  const std::string full_key = options_.key_prefix + key;
+  const std::string interval = std::to_string(EmissionIntervalMs(quota));
+  const std::string tolerance = std::to_string(EmissionIntervalMs(quota) * std::max<std::int64_t>(1, quota.burst));
+  std::string command = by_sha ? FormatRedisCommand({"EVALSHA", script_sha_, "1", full_key, interval, tolerance})
+                               : FormatRedisCommand({"EVAL", kScript, "1", full_key, interval, tolerance});
+  // The callback runs on the pipeline thread: carry the request id over for its log lines.
+  pipeline_->Send(std::move(command), [this, key = std::move(key), quota, done = std::move(done), by_sha, probe,
+                                       request_id = server::CurrentRequestId()](
+                                          RedisReplyPtr reply, std::string_view reason, std::string_view detail) mutable {
+    server::RequestLogScope log_scope(request_id);
+    if (!reply) {
+      if (reason != "shutdown") MarkFailed(std::string(reason), std::string(detail), probe);
+      done(Fallback(key, quota));
+      return;
+    }
+    if (by_sha && reply->type == REDIS_REPLY_ERROR &&
+        std::string_view(reply->str, reply->len).rfind("NOSCRIPT", 0) == 0) {
+      // First use on this Redis (or after SCRIPT FLUSH): send the script itself once.
+      SendCheck(std::move(key), quota, std::move(done), false, probe);
+      return;
+    }
+    Decision d;
+    if (!ParseScriptReply(reply.get(), quota, &d)) {
+      MarkFailed("error", ReplyError(reply.get()), probe);
+      done(Fallback(key, quota));
+      return;
+    }
+    MarkHealthy();
+    done(d);
+  });
+}
+
+Decision RedisLimiter::Check(std::string_view key, const Quota& quota) {
+  if (!ShouldTryRedis()) return Fallback(key, quota);
   std::string error;
   ContextPtr ctx = Acquire(&error);
   if (!ctx) {
@@ -227,20 +302,16 @@ Decision RedisLimiter::Check(std::string_view key, const Quota& quota) {
     MarkFailed(FailureReason(ctx.get()), ctx->errstr);
     return Fallback(key, quota);
   }
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
-    std::string detail = reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len) : "unexpected reply";
+  Decision d;
+  if (!ParseScriptReply(reply.get(), quota, &d)) {
+    std::string detail = ReplyError(reply.get());
     Release(std::move(ctx));
     MarkFailed("error", detail);
     return Fallback(key, quota);
   }
-  GcraStep step;
-  step.allowed = reply->element[0]->integer == 1;
-  step.remaining = reply->element[1]->integer;
-  step.reset_ms = reply->element[2]->integer;
-  step.retry_after_ms = reply->element[3]->integer;
   Release(std::move(ctx));
   MarkHealthy();
-  return ToDecision(step, quota);
+  return d;
 }
 
 bool RedisLimiter::Ping(std::chrono::milliseconds timeout) {

@@ -1,6 +1,8 @@
 #pragma once
 // GCRA in Redis via one Lua script (EVALSHA, EVAL on NOSCRIPT): read TAT, decide, write TAT
 // with an expiry — atomic on the server, so replicas of tenant-api share one budget.
+// CheckAsync (every server request) goes through one pipelined connection on its own
+// thread (RedisPipeline); Check (login, tests) uses a small pool of blocking connections.
 // Every Redis call has a short timeout (default 50 ms). On failure the check is answered
 // by the fallback limiter (fail-open) or refused (fail-closed), the failure is counted in
 // rate_limit_backend_errors_total{reason} and logged once per outage, and Redis is retried
@@ -9,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "runtime/config/redis_url.hpp"
 #include "runtime/ratelimit/gcra.hpp"
 #include "runtime/ratelimit/limiter.hpp"
+#include "runtime/ratelimit/redis_pipeline.hpp"
 
 struct redisContext;
 
@@ -36,6 +40,12 @@ class RedisLimiter final : public Limiter {
   ~RedisLimiter() override;
 
   Decision Check(std::string_view key, const Quota& quota) override;
+  void CheckAsync(std::string_view key, const Quota& quota, DecisionCallback done) override;
+
+  // Ends the pipelined connection: outstanding checks are answered by the fallback before
+  // it returns, later ones go straight to it. Called when the server has stopped, so no
+  // callback can reach a destroyed server afterwards.
+  void Stop() { pipeline_->Stop(); }
 
   // For /health/ready: PING within the timeout. Never throws.
   bool Ping(std::chrono::milliseconds timeout);
@@ -53,9 +63,15 @@ class RedisLimiter final : public Limiter {
   ContextPtr Acquire(std::string* error);
   void Release(ContextPtr ctx);
   ContextPtr Connect(std::chrono::milliseconds timeout, std::string* error);
-  void MarkFailed(const std::string& reason, const std::string& detail);
+  // `probe`: the call was Redis' one retry of this backoff period (or made while healthy);
+  // only such failures lengthen the backoff, not every command of a failed batch.
+  void MarkFailed(const std::string& reason, const std::string& detail, bool probe = true);
   void MarkHealthy();
   Decision Fallback(std::string_view key, const Quota& quota);
+  // nullopt: use the fallback now (inside the backoff window). Else whether this call is
+  // the backoff period's probe.
+  std::optional<bool> ShouldTryRedis();
+  void SendCheck(std::string key, Quota quota, DecisionCallback done, bool by_sha, bool probe);
 
   RedisOptions options_;
   std::string script_sha_;
@@ -68,6 +84,8 @@ class RedisLimiter final : public Limiter {
   metrics::CounterFamily& errors_;
   metrics::Gauge& up_;
   metrics::Counter& fallback_decisions_;
+  // Last member: destroyed first, so no pipeline callback outlives the state above.
+  std::unique_ptr<RedisPipeline> pipeline_;
 };
 
 }  // namespace tenant::api::ratelimit

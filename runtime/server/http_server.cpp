@@ -184,16 +184,22 @@ class Session : public std::enable_shared_from_this<Session> {
       if (pending->done.exchange(true)) return;
       self->Write(req, self->server_.pipeline.Timeout(*req));
     });
-    asio::post(*server_.workers, [self, pending, req, match] {
-      Response res = self->server_.pipeline.Execute(*req, *match);
-      if (pending->done.exchange(true)) {
-        // The deadline answered already; the late result is dropped (counted in logs).
-        log::Debug("Late handler result dropped", {{"request_id", req->request_id}});
-        return;
-      }
-      asio::post(self->stream_.get_executor(), [self, pending, req, res = std::move(res)]() mutable {
-        pending->timer.cancel();
-        self->Write(req, std::move(res));
+    // Authentication and the rate limit are decided first without blocking this thread
+    // (the Redis check completes on the limiter's pipeline thread); only then does the
+    // request take a worker, which may block on the database.
+    server_.pipeline.Admit(*req, *match, [self, pending, req, match](Admission admission) {
+      if (pending->done.load()) return;  // the deadline has answered already
+      asio::post(*self->server_.workers, [self, pending, req, match, admission = std::move(admission)] {
+        Response res = self->server_.pipeline.Execute(*req, *match, &admission);
+        if (pending->done.exchange(true)) {
+          // The deadline answered already; the late result is dropped (counted in logs).
+          log::Debug("Late handler result dropped", {{"request_id", req->request_id}});
+          return;
+        }
+        asio::post(self->stream_.get_executor(), [self, pending, req, res = std::move(res)]() mutable {
+          pending->timer.cancel();
+          self->Write(req, std::move(res));
+        });
       });
     });
   }

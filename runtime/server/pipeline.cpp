@@ -6,6 +6,7 @@
 #include "common/log/log.hpp"
 #include "runtime/sentry/envelope.hpp"
 #include "runtime/server/problem.hpp"
+#include "runtime/server/request_log.hpp"
 
 namespace tenant::api::server {
 
@@ -36,7 +37,33 @@ Response Pipeline::Handle(Request& req) const {
   return Execute(req, match);
 }
 
-Response Pipeline::Run(Request& req, const Router::Match& match,
+void Pipeline::Admit(Request& req, const Router::Match& match, std::function<void(Admission)> done) const {
+  if (!match.route || limiter_ == nullptr || CorsPolicy::IsPreflight(req)) {
+    done(Admission{});
+    return;
+  }
+  RequestLogScope log_scope(req.request_id);
+  const RouteOptions& opts = match.route->options;
+  Admission admission;
+  admission.decided = true;
+  if (!opts.anonymous) {
+    try {
+      if (!auth_) throw ServiceUnavailable("Authentication is not configured");
+      req.principal = auth_(req);
+    } catch (...) {
+      admission.auth_error = std::current_exception();
+      req.principal.reset();
+    }
+  }
+  limiter_->CheckRequestAsync(opts.rate_class.value_or(RateClass::kRead), req,
+                              [admission = std::move(admission), done = std::move(done)](
+                                  std::optional<ratelimit::Decision> d) mutable {
+                                admission.decision = d;
+                                done(std::move(admission));
+                              });
+}
+
+Response Pipeline::Run(Request& req, const Router::Match& match, const Admission* admission,
                        std::vector<std::pair<std::string, std::string>>& extra_headers) const {
   if (CorsPolicy::IsPreflight(req)) {
     std::vector<std::string> methods;
@@ -72,20 +99,25 @@ Response Pipeline::Run(Request& req, const Router::Match& match,
   // Authentication before rate limiting so the limit is keyed by user; a failed
   // authentication is still counted against the client IP before the 401 is returned.
   std::exception_ptr auth_error;
-  if (!opts.anonymous) {
-    try {
-      if (!auth_) throw ServiceUnavailable("Authentication is not configured");
-      req.principal = auth_(req);
-    } catch (...) {
-      auth_error = std::current_exception();
-      req.principal.reset();
+  std::optional<ratelimit::Decision> decision;
+  if (admission != nullptr && admission->decided) {
+    auth_error = admission->auth_error;
+    decision = admission->decision;
+  } else {
+    if (!opts.anonymous) {
+      try {
+        if (!auth_) throw ServiceUnavailable("Authentication is not configured");
+        req.principal = auth_(req);
+      } catch (...) {
+        auth_error = std::current_exception();
+        req.principal.reset();
+      }
     }
+    if (limiter_ != nullptr) decision = limiter_->CheckRequest(opts.rate_class.value_or(RateClass::kRead), req);
   }
-  if (limiter_ != nullptr) {
-    if (auto d = limiter_->CheckRequest(opts.rate_class.value_or(RateClass::kRead), req)) {
-      if (!d->allowed) throw ratelimit::RejectionError(*d);
-      ratelimit::AddRateLimitHeaders(*d, extra_headers);
-    }
+  if (decision) {
+    if (!decision->allowed) throw ratelimit::RejectionError(*decision);
+    ratelimit::AddRateLimitHeaders(*decision, extra_headers);
   }
   if (auth_error) std::rethrow_exception(auth_error);
   if (!opts.roles.empty()) {
@@ -106,11 +138,13 @@ Response Pipeline::Run(Request& req, const Router::Match& match,
   return route.handler(req);
 }
 
-Response Pipeline::Execute(Request& req, const Router::Match& match) const {
+Response Pipeline::Execute(Request& req, const Router::Match& match, const Admission* admission) const {
+  // Log lines written anywhere below (handlers, pool, rate limiter) carry the request id.
+  RequestLogScope log_scope(req.request_id);
   std::vector<std::pair<std::string, std::string>> extra;
   Response res;
   try {
-    res = Run(req, match, extra);
+    res = Run(req, match, admission, extra);
   } catch (...) {
     res = FromException(req, std::current_exception());
   }

@@ -6,6 +6,8 @@
 // per-request log line and metrics (Record).
 #include <atomic>
 #include <chrono>
+#include <exception>
+#include <optional>
 #include <functional>
 #include <string>
 
@@ -26,6 +28,14 @@ struct PipelineOptions {
 // (never sent to the client). Must not block.
 using ServerErrorHook = std::function<void(const Request&, const Response&, const std::string& error)>;
 
+// Authentication and rate limiting decided before the handler is scheduled (Admit), so the
+// Redis round trip of the rate limit never occupies a worker thread.
+struct Admission {
+  bool decided = false;  // false: Execute authenticates and rate-limits itself
+  std::exception_ptr auth_error;  // the 401 to return after the rate limit counted it
+  std::optional<ratelimit::Decision> decision;  // nullopt: not limited
+};
+
 class Pipeline {
  public:
   Pipeline(const Router& router, PipelineOptions options, ratelimit::RateLimiter* limiter,
@@ -37,8 +47,13 @@ class Pipeline {
   // Phase 1 (I/O thread, cheap, never throws): assigns the request id, matches the route,
   // sets req.route / path_params / deadline. Returns the route (null when none).
   const Route* Prepare(Request& req, Router::Match& match) const;
+  // Phase 1b (I/O thread, never blocks): authentication and the rate-limit check; `done`
+  // runs once with the outcome, at once or later on the rate limiter's thread. Routes that
+  // need neither (no route, CORS preflight, no limiter) get an undecided Admission.
+  void Admit(Request& req, const Router::Match& match, std::function<void(Admission)> done) const;
   // Phase 2 (worker or I/O thread; never throws): the rest, returning the final response.
-  Response Execute(Request& req, const Router::Match& match) const;
+  // With a decided `admission` its outcome is used instead of authenticating again.
+  Response Execute(Request& req, const Router::Match& match, const Admission* admission = nullptr) const;
   // Prepare + Execute (tests, fuzzing).
   Response Handle(Request& req) const;
 
@@ -52,7 +67,7 @@ class Pipeline {
   HttpMetrics* metrics() const { return metrics_; }
 
  private:
-  Response Run(Request& req, const Router::Match& match,
+  Response Run(Request& req, const Router::Match& match, const Admission* admission,
                std::vector<std::pair<std::string, std::string>>& extra_headers) const;
   void Finalize(const Request& req, Response& res) const;
   Response FromException(const Request& req, std::exception_ptr error) const;

@@ -59,6 +59,8 @@ psql -q -d postgres -c 'CREATE DATABASE "erp_bench"' -c 'CREATE DATABASE "pgbenc
 export DATABASE_URL="host=$PGHOST port=$PGPORT dbname=erp_bench user=$PGUSER password=$PGPASSWORD sslmode=verify-full sslrootcert=$PGSSLROOTCERT"
 export JWT_SIGNING_KEY="$(openssl rand -hex 32)"
 export TENANT_ID=bench PORT="$api_port" BIND_ADDRESS=127.0.0.1 DB_POOL_SIZE="$pool" LOG_LEVEL="${BENCH_LOG_LEVEL:-info}"
+# Thread tuning to compare (0 = the server's defaults).
+export WORKER_THREADS="${BENCH_WORKERS:-0}" IO_THREADS="${BENCH_IO_THREADS:-0}"
 export REDIS_URL RATE_LIMIT_ENABLED=true
 export RATE_LIMIT_READ_PER_MINUTE=10000000 RATE_LIMIT_WRITE_PER_MINUTE=10000000
 export RATE_LIMIT_AUTH_PER_MINUTE=100000 RATE_LIMIT_LOGIN_PER_MINUTE=1000
@@ -92,10 +94,36 @@ token=$(curl -fs -X POST "http://127.0.0.1:$api_port/api/v1/auth/token" -H 'Cont
 rss_pid=$!
 
 export BENCH_TOKEN="$token" BENCH_FIRST_ID="$first_id" BENCH_PRODUCTS=10000 BENCH_LUA_DIR="$here"
-run_wrk() {  # conns script path -> "rps p50 p99 non2xx errors"
+redis_pid=$(cat "$work/redis/redis.pid")
+pg_pid=$(head -1 "$work/pg/data/postmaster.pid")
+hz=$(getconf CLK_TCK)
+cpu_ticks() {  # pids... -> user+system clock ticks (all threads), summed
+  local t=0 p v
+  for p in "$@"; do
+    v=$(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || echo 0)
+    t=$((t + ${v:-0}))
+  done
+  echo "$t"
+}
+# The CPU split of one run: where the 2 cores went, per request (microseconds of CPU time of
+# tenant-api, Redis, PostgreSQL (postmaster + every backend) and wrk itself).
+cpu_sample() { echo "$(cpu_ticks "$api_pid") $(cpu_ticks "$redis_pid") $(cpu_ticks "$pg_pid" $(pgrep -P "$pg_pid"))"; }
+run_wrk() {  # conns script path -> "rps p50 p99 non2xx errors api_us redis_us pg_us wrk_us"
   # Unreported 3 s warm-up first: the pool opens its TLS+SCRAM connections lazily.
   wrk -t2 -c"$1" -d3s --timeout 10s -s "$here/$2" "http://127.0.0.1:$api_port$3" >/dev/null
-  wrk -t2 -c"$1" -d"${dur}s" --timeout 10s -s "$here/$2" "http://127.0.0.1:$api_port$3" | awk '/^RESULT/ {print $2, $3, $4, $5, $6}'
+  local before after result wrk_cpu
+  before=$(cpu_sample)
+  [[ -n ${BENCH_PERF_DIR:-} && $2 != api_hello.lua ]] && \
+    perf record -F 499 -g -p "$api_pid" -o "$BENCH_PERF_DIR/perf-${2%.lua}-$1.data" -- sleep "$dur" >/dev/null 2>&1 &
+  result=$(/usr/bin/time -f 'WRKCPU %U %S' wrk -t2 -c"$1" -d"${dur}s" --timeout 10s -s "$here/$2" "http://127.0.0.1:$api_port$3" 2>&1)
+  after=$(cpu_sample)
+  wait 2>/dev/null || true
+  wrk_cpu=$(awk '/^WRKCPU/ {print $2 + $3}' <<<"$result")
+  awk -v b="$before" -v a="$after" -v w="$wrk_cpu" -v hz="$hz" '/^RESULT/ {
+      split(b, x, " "); split(a, y, " "); n = $2 * '"$dur"'; if (n < 1) n = 1
+      printf "%s %s %s %s %s %.0f %.0f %.0f %.0f\n", $2, $3, $4, $5, $6,
+        (y[1] - x[1]) / hz * 1e6 / n, (y[2] - x[2]) / hz * 1e6 / n, (y[3] - x[3]) / hz * 1e6 / n, w * 1e6 / n
+    }' <<<"$result"
 }
 run_pgbench() {  # clients mode -> "tps avg_latency_ms"
   local extra=()
@@ -119,12 +147,14 @@ for c in 16 64; do
   R[pgt$c]=$(run_pgbench "$c" tpcb)
 done
 
-printf '\n%-34s %6s %10s %9s %9s %8s %12s %7s\n' scenario conns rps p50_ms p99_ms non2xx pgbench_tps ratio
-row() {  # name conns "rps p50 p99 non2xx err" "tps lat"
-  read -r rps p50 p99 bad err <<<"$3"
+printf '\n%-34s %6s %10s %9s %9s %8s %12s %7s   %s\n' scenario conns rps p50_ms p99_ms non2xx pgbench_tps ratio \
+  "CPU us/request: api redis pg wrk"
+row() {  # name conns "rps p50 p99 non2xx err api redis pg wrk" "tps lat"
+  read -r rps p50 p99 bad err c_api c_redis c_pg c_wrk <<<"$3"
   local tps="-" ratio="-"
-  if [[ -n ${4:-} ]]; then read -r tps _ <<<"$4"; ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN {printf "%.2f", a / b}'); fi
-  printf '%-34s %6s %10s %9s %9s %8s %12s %7s\n' "$1" "$2" "$rps" "$p50" "$p99" "$((bad + err))" "$tps" "$ratio"
+  if [[ -n ${4:-} ]]; then read -r tps _ <<<"$4"; tps=$(printf '%.0f' "$tps"); ratio=$(awk -v a="$rps" -v b="$tps" 'BEGIN {printf "%.2f", a / b}'); fi
+  printf '%-34s %6s %10s %9s %9s %8s %12s %7s   %5s %5s %5s %5s\n' "$1" "$2" "$rps" "$p50" "$p99" "$((bad + err))" "$tps" "$ratio" \
+    "$c_api" "$c_redis" "$c_pg" "$c_wrk"
 }
 row "hello-world GET /health/live" 64 "${R[hello]}"
 for c in 16 64; do
@@ -137,5 +167,5 @@ for c in 16 64; do
   read -r t l <<<"${R[pgt$c]}"; printf '%-34s %6s %12s %14s\n' "TPC-B-like -M prepared" "$c" "$t" "$l"
 done
 printf '\nload average at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'peak RSS of tenant-api under load: %s MB (target <= 64 MB); DB_POOL_SIZE=%s; %s s per run; %s cores\n' \
-  "$((rss_kb / 1024))" "$pool" "$dur" "$(nproc)"
+printf 'peak RSS of tenant-api under load: %s MB (target <= 64 MB); DB_POOL_SIZE=%s; WORKER_THREADS=%s; IO_THREADS=%s; %s s per run; %s cores\n' \
+  "$((rss_kb / 1024))" "$pool" "$WORKER_THREADS" "$IO_THREADS" "$dur" "$(nproc)"

@@ -91,3 +91,81 @@ TEST_CASE("migrate up, status, down and create-user on a real database", "[integ
   auto after = RunApi("\"$API\" migrate status", env);
   CHECK(after.output.find("current 0") != std::string::npos);
 }
+
+TEST_CASE("migrate runs as the tenant's owner role like the operator", "[integration][server][cli][migrate]") {
+  auto& pg = test::PostgresServer::Shared();
+  const std::string db = "erp_tenant_clirole";
+  const std::string owner = "erp_tenant_clirole_owner";
+  const std::string login = "erp_tenant_clirole_a";
+  const std::string other_owner = "erp_tenant_cliother_owner";
+  const std::string password = "login-password-clirole-1";
+  {
+    // The operator's layout: a NOLOGIN owner role owning the database, a login role that is
+    // a member of it (operator/database/statements.cpp).
+    auto admin = pg::Connection::Connect(pg.ConnInfo("postgres"));
+    admin.Exec("DROP DATABASE IF EXISTS " + pg::QuoteIdentifier(db) + " WITH (FORCE)");
+    for (const auto& r : {login, owner, other_owner}) admin.Exec("DROP ROLE IF EXISTS " + pg::QuoteIdentifier(r));
+    admin.Exec("CREATE ROLE " + pg::QuoteIdentifier(owner) + " NOLOGIN");
+    admin.Exec("CREATE ROLE " + pg::QuoteIdentifier(other_owner) + " NOLOGIN");
+    admin.Exec("CREATE ROLE " + pg::QuoteIdentifier(login) + " LOGIN PASSWORD " + pg::QuoteLiteral(password));
+    admin.Exec("GRANT " + pg::QuoteIdentifier(owner) + " TO " + pg::QuoteIdentifier(login));
+    admin.Exec("CREATE DATABASE " + pg::QuoteIdentifier(db) + " OWNER " + pg::QuoteIdentifier(owner));
+  }
+  const std::string login_url = "host=" + pg.host() + " port=" + std::to_string(pg.port()) + " dbname=" + db +
+                                " user=" + login + " password=" + password +
+                                " sslmode=verify-full sslrootcert=" + pg.ca_file();
+  const std::string key = "JWT_SIGNING_KEY=" + std::string(32, 'k');
+  auto owner_of = [&](const std::string& table) {
+    auto c = pg::Connection::Connect(pg.ConnInfo(db));
+    auto r = c.Exec("SELECT \"tableowner\" FROM \"pg_tables\" WHERE \"schemaname\" = 'public' AND \"tablename\" = $1", {table});
+    return r.empty() ? std::string("<none>") : std::string(r.Value(0, 0));
+  };
+
+  SECTION("default: the owner role derived from TENANT_ID") {
+    std::vector<std::string> env = {"DATABASE_URL=" + login_url, key, "TENANT_ID=clirole"};
+    auto up = RunApi("\"$API\" migrate up", env);
+    INFO(up.output);
+    REQUIRE(up.code == 0);
+    CHECK(up.output.find("role " + owner + " (TENANT_ID)") != std::string::npos);
+    CHECK(owner_of("schema_migrations") == owner);
+    CHECK(owner_of("products") == owner);
+    CHECK(up.output.find(password) == std::string::npos);
+    auto down = RunApi("\"$API\" migrate down 0", env);
+    INFO(down.output);
+    CHECK(down.code == 0);
+    CHECK(owner_of("products") == "<none>");
+  }
+  SECTION("an owner role the user is not a member of: the current user, with a note") {
+    std::vector<std::string> env = {"DATABASE_URL=" + login_url, key, "TENANT_ID=cliother"};
+    auto status = RunApi("\"$API\" migrate status", env);
+    INFO(status.output);
+    CHECK(status.code == 0);
+    CHECK(status.output.find("not a member of role " + other_owner) != std::string::npos);
+    CHECK(status.output.find("role (current user) (current user)") != std::string::npos);
+  }
+  SECTION("no such owner role: the current user") {
+    std::vector<std::string> env = {"DATABASE_URL=" + pg.ConnInfo(db), key, "TENANT_ID=ghost"};
+    auto up = RunApi("\"$API\" migrate up 1", env);
+    INFO(up.output);
+    REQUIRE(up.code == 0);
+    CHECK(up.output.find("role erp_tenant_ghost_owner does not exist") != std::string::npos);
+    CHECK(owner_of("schema_migrations") == pg.superuser());
+    CHECK(RunApi("\"$API\" migrate down 0", env).code == 0);
+  }
+  SECTION("--role and DB_MIGRATION_ROLE are explicit: a missing role fails, --role wins") {
+    std::vector<std::string> env = {"DATABASE_URL=" + pg.ConnInfo(db), key, "DB_MIGRATION_ROLE=" + owner};
+    auto missing = RunApi("\"$API\" migrate up --role no_such_role", env);
+    INFO(missing.output);
+    CHECK(missing.code == 1);
+    CHECK(missing.output.find("cannot migrate as --role role: role no_such_role does not exist") != std::string::npos);
+    CHECK(RunApi("\"$API\" migrate up --role", env).code == 2);
+    auto by_env = RunApi("\"$API\" migrate status", env);
+    CHECK(by_env.output.find("role " + owner + " (DB_MIGRATION_ROLE)") != std::string::npos);
+    auto up = RunApi("\"$API\" migrate up --role=" + owner, env);
+    INFO(up.output);
+    CHECK(up.code == 0);
+    CHECK(up.output.find("role " + owner + " (--role)") != std::string::npos);
+    CHECK(owner_of("orders") == owner);
+    CHECK(RunApi("\"$API\" migrate down 0", env).code == 0);
+  }
+}
