@@ -107,5 +107,6 @@ TEST_CASE("bench: tenants", "[.bench]") {
   std::fflush(stdout);
   // Wait for the tenants' finalizers while this process's PostgreSQL still runs: a later
   // run's operator could not clean them up.
-  env.cluster.Kubectl({"delete", "namespace", ns, "--timeout=900s"});
+  env.cluster.Kubectl({"delete", "tenants", "--all", "-n", ns, "--timeout=900s"}, {}, std::chrono::seconds(960));
+  env.cluster.Kubectl({"delete", "namespace", ns, "--wait=false"});
 }
