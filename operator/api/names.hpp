@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/tenancy/database_names.hpp"
+
 namespace tenant::api {
 
 inline constexpr std::string_view kGroup = "tenancy.erp.dev";
@@ -28,12 +30,11 @@ inline constexpr std::string_view kLabelTenant = "tenancy.erp.dev/tenant";
 inline constexpr std::string_view kApiAppName = "tenant-api";
 inline constexpr std::string_view kManagedBy = "tenant-operator";
 
-// PostgreSQL object names for a tenantId (validated by the CRD: ^[a-z][a-z0-9_]{0,39}$,
-// so "erp_tenant_" + id + "_owner" stays below the 63-byte identifier limit).
-inline std::string DatabaseName(std::string_view id) { return "erp_tenant_" + std::string(id); }
-inline std::string OwnerRole(std::string_view id) { return DatabaseName(id) + "_owner"; }
-inline std::string LoginRoleA(std::string_view id) { return DatabaseName(id) + "_a"; }
-inline std::string LoginRoleB(std::string_view id) { return DatabaseName(id) + "_b"; }
+// PostgreSQL object names for a tenantId (common/, shared with tenant-api's migrate).
+using tenancy::DatabaseName;
+using tenancy::LoginRoleA;
+using tenancy::LoginRoleB;
+using tenancy::OwnerRole;
 
 // Kubernetes object names for a Tenant named `tenant`.
 inline std::string DbSecretName(std::string_view tenant) { return std::string(tenant) + "-db"; }
@@ -41,8 +42,6 @@ inline std::string ApiSecretName(std::string_view tenant) { return std::string(t
 inline std::string AdminSecretName(std::string_view tenant) { return std::string(tenant) + "-admin"; }
 inline std::string ApiName(std::string_view tenant) { return std::string(tenant) + "-api"; }
 
-// True when `id` matches ^[a-z][a-z0-9_]{0,39}$ (the CRD pattern, re-checked in code so a
-// CRD installed without validation can never lead to a bad identifier).
-bool IsValidTenantId(std::string_view id);
+using tenancy::IsValidTenantId;
 
 }  // namespace tenant::api

@@ -13,16 +13,6 @@ using detail::OptObject;
 using detail::OptString;
 using nlohmann::json;
 
-bool IsValidTenantId(std::string_view id) {
-  if (id.empty() || id.size() > 40) return false;
-  if (id[0] < 'a' || id[0] > 'z') return false;
-  for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 std::string_view DeletionPolicyName(DeletionPolicy p) {
   return p == DeletionPolicy::kDelete ? "Delete" : "Retain";
 }

@@ -2,14 +2,13 @@
 
 #include <stdexcept>
 
+#include "common/tenancy/database_names.hpp"
+
 namespace tenant::api::app {
 
 std::optional<std::string> OwnerRoleForTenant(std::string_view id) {
-  if (id.empty() || id.size() > 40 || !(id[0] >= 'a' && id[0] <= 'z')) return std::nullopt;
-  for (char c : id) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return std::nullopt;
-  }
-  return "erp_tenant_" + std::string(id) + "_owner";
+  if (!tenancy::IsValidTenantId(id)) return std::nullopt;
+  return tenancy::OwnerRole(id);
 }
 
 MigrationRoleChoice ChooseMigrationRole(const std::optional<std::string>& flag,
