@@ -83,7 +83,9 @@ TEST_CASE("410 Gone after etcd compaction relists and delivers deletions made du
   for (auto n : {"a", "b", "c"}) client->Create(kube::resources::kConfigMaps, ns, ConfigMap(ns, n, {{"v", "1"}}));
 
   kube::InformerOptions io;
-  io.backoff.initial = 20s;  // long enough to change and compact while the informer waits
+  // Long enough to restart the API server, change and compact while the informer waits,
+  // also on a loaded machine (at 20 s a slow restart let it resume before the compaction).
+  io.backoff.initial = 45s;
   io.backoff.jitter = 0;
   kube::Informer inf(client, kube::resources::kConfigMaps, ns, "", io);
   std::mutex mu;
@@ -97,7 +99,7 @@ TEST_CASE("410 Gone after etcd compaction relists and delivers deletions made du
   const std::string old_rv = inf.last_resource_version();
   REQUIRE(inf.lists() == 1);
 
-  cluster->StopApiServer();   // the watch breaks; the informer sleeps 20 s before retrying
+  cluster->StopApiServer();   // the watch breaks; the informer sleeps 45 s before retrying
   cluster->StartApiServer();
   client->Delete(kube::resources::kConfigMaps, ns, "b");
   client->Create(kube::resources::kConfigMaps, ns, ConfigMap(ns, "d", {{"v", "1"}}));
@@ -121,7 +123,7 @@ TEST_CASE("410 Gone after etcd compaction relists and delivers deletions made du
   CHECK(gone);
 
   // The informer hits the same 410, relists, and reports what it missed.
-  REQUIRE(Eventually([&] { std::lock_guard l(mu); return std::count(deleted.begin(), deleted.end(), "b") == 1; }, 90s));
+  REQUIRE(Eventually([&] { std::lock_guard l(mu); return std::count(deleted.begin(), deleted.end(), "b") == 1; }, 150s));
   CHECK(Eventually([&] { std::lock_guard l(mu); return std::count(added.begin(), added.end(), "d") == 1; }, 10s));
   CHECK(inf.lists() == 2);
   CHECK_FALSE(inf.store()->Get(ns, "b"));
