@@ -13,26 +13,6 @@ TenantNames TenantNames::For(std::string_view tenant_id) {
                      api::LoginRoleB(tenant_id)};
 }
 
-Statement SelectRoles(const TenantNames& n) {
-  return {
-      "SELECT r.rolname, r.rolcanlogin, r.rolconnlimit, "
-      "pg_has_role(r.oid, (SELECT oid FROM pg_roles WHERE rolname = $4), 'MEMBER') AS member_of_owner "
-      "FROM pg_roles r WHERE r.rolname IN ($1, $2, $3) ORDER BY r.rolname",
-      {n.owner_role, n.login_a, n.login_b, n.owner_role},
-      "SelectRoles"};
-}
-
-Statement SelectDatabase(const TenantNames& n) {
-  // datacl NULL means default privileges, which include CONNECT/TEMP for PUBLIC (grantee 0).
-  return {"SELECT d.datname, pg_get_userbyid(d.datdba) AS owner, d.datconnlimit, "
-          "shobj_description(d.oid, 'pg_database') AS comment, "
-          "(d.datacl IS NULL OR EXISTS (SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0)) "
-          "AS public_has_privileges "
-          "FROM pg_database d WHERE d.datname = $1",
-          {n.database},
-          "SelectDatabase"};
-}
-
 Statement SelectServerInfo() {
   return {"SELECT current_setting('server_version') AS server_version, "
           "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS is_superuser",

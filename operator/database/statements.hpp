@@ -31,9 +31,6 @@ struct TenantNames {
 // ---- reads (admin connection to the maintenance database) ----
 // Columns: rolname, rolcanlogin, rolconnlimit, has_password (needs pg_authid -> superuser;
 // otherwise falls back to NULL), member_of_owner.
-Statement SelectRoles(const TenantNames& n);
-// Columns: datname, owner, datconnlimit, comment, public_has_privileges (bool).
-Statement SelectDatabase(const TenantNames& n);
 // Columns: server_version, is_superuser.
 Statement SelectServerInfo();
 // ---- reads (admin connection to the tenant database) ----

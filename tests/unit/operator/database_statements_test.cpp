@@ -66,13 +66,10 @@ TEST_CASE("Database statements", "[database]") {
 }
 
 TEST_CASE("Reads bind their values", "[database]") {
-  auto roles = SelectRoles(kAcme);
-  CHECK(Values(roles) == std::vector<std::string>{"erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b",
-                                                  "erp_tenant_acme_owner"});
-  CHECK(roles.sql.find("erp_tenant") == std::string::npos);
-  auto db = SelectDatabase(kAcme);
-  CHECK(Values(db) == std::vector<std::string>{"erp_tenant_acme"});
-  CHECK(db.sql.find("erp_tenant") == std::string::npos);
+  auto observe = ObserveTenantDb(kAcme);
+  CHECK(Values(observe) == std::vector<std::string>{"erp_tenant_acme_owner", "erp_tenant_acme_a", "erp_tenant_acme_b",
+                                                    "erp_tenant_acme"});
+  CHECK(observe.sql.find("erp_tenant") == std::string::npos);
 }
 
 TEST_CASE("Deletion statements cover only what still exists, in a safe order", "[database]") {

@@ -202,22 +202,6 @@ class FakeExecutor final : public database::SqlExecutor {
         row.push_back(tf(true));
       }
       out.rows.push_back(row);
-    } else if (st.action == "SelectRoles") {
-      out.columns = {"rolname", "rolcanlogin", "rolconnlimit", "member_of_owner"};
-      for (int i = 0; i < 3; ++i) {
-        const std::string name = st.params[i].value();
-        auto it = roles.find(name);
-        if (it == roles.end()) continue;
-        out.rows.push_back({name, "t", "-1", it->second.member ? "t" : "f"});
-      }
-    } else if (st.action == "SelectDatabase") {
-      out.columns = {"datname", "owner", "datconnlimit", "comment", "public_has_privileges"};
-      auto it = databases.find(st.params[0].value());
-      if (it != databases.end()) {
-        out.rows.push_back({it->first, it->second.owner, std::to_string(it->second.connlimit),
-                            it->second.comment.empty() ? std::nullopt : std::optional<std::string>(it->second.comment),
-                            it->second.public_privileges ? "t" : "f"});
-      }
     } else if (st.action == "SelectPublicSchema") {
       auto& d = databases.at(std::string(db));
       out.columns = {"public_has_privileges", "owner"};
