@@ -4,52 +4,13 @@
 #include <thread>
 
 #include "operator/kube/leader_election.hpp"
+#include "tests/unit/operator/fake_lease_client.hpp"
 
 using namespace tenant::kube;
 using namespace std::chrono_literals;
 
 namespace {
-// In-memory Lease store with resourceVersion checks: a fake for the pure election logic.
-class FakeLeaseClient final : public Client {
- public:
-  Json Get(const Resource&, std::string_view, std::string_view) override {
-    std::lock_guard l(mu_);
-    if (lease_.is_null()) ThrowStatus(Status{404, "NotFound", "not found", {}, {}});
-    return lease_;
-  }
-  Json Create(const Resource&, std::string_view, const Json& obj) override {
-    std::lock_guard l(mu_);
-    if (!lease_.is_null()) ThrowStatus(Status{409, "AlreadyExists", "exists", {}, {}});
-    lease_ = obj;
-    lease_["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    return lease_;
-  }
-  Json Update(const Resource&, std::string_view, const Json& obj) override {
-    std::lock_guard l(mu_);
-    if (obj["metadata"].value("resourceVersion", "") != std::to_string(rv_)) {
-      ThrowStatus(Status{409, "Conflict", "conflict", {}, {}});
-    }
-    lease_ = obj;
-    lease_["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    return lease_;
-  }
-  Json List(const Resource&, std::string_view, const ListOptions&) override { return {}; }
-  Json UpdateStatus(const Resource&, std::string_view, const Json&) override { return {}; }
-  Json Patch(const Resource&, std::string_view, std::string_view, PatchType, const Json&, std::string_view,
-             std::string_view) override { return {}; }
-  Json Apply(const Resource&, std::string_view, const Json&, const ApplyOptions&) override { return {}; }
-  void Delete(const Resource&, std::string_view, std::string_view, const DeleteOptions&) override {}
-  void Watch(const Resource&, std::string_view, const WatchOptions&, const WatchHandler&, std::stop_token) override {}
-  std::string Holder() {
-    std::lock_guard l(mu_);
-    return lease_.is_null() ? "" : lease_["spec"].value("holderIdentity", "");
-  }
-
- private:
-  std::mutex mu_;
-  Json lease_;
-  int rv_ = 0;
-};
+using FakeLeaseClient = tenant::test::FakeLeaseClient;
 
 LeaderElectionConfig Cfg(std::string id) {
   LeaderElectionConfig c;

@@ -8,77 +8,14 @@
 #include <thread>
 
 #include "operator/kube/leader_election.hpp"
+#include "tests/unit/operator/fake_lease_client.hpp"
 
 using namespace tenant::kube;
 using namespace std::chrono_literals;
 
 namespace {
 
-// In-memory Lease with resourceVersion checks; Update can be made to hang like a request
-// on a dead connection. A fake for the election logic only.
-class HangingLeaseClient final : public Client {
- public:
-  Json Get(const Resource&, std::string_view, std::string_view) override {
-    std::lock_guard l(mu_);
-    if (lease_.is_null()) ThrowStatus(Status{404, "NotFound", "not found", {}, {}});
-    return lease_;
-  }
-  Json Create(const Resource&, std::string_view, const Json& obj) override {
-    std::lock_guard l(mu_);
-    if (!lease_.is_null()) ThrowStatus(Status{409, "AlreadyExists", "exists", {}, {}});
-    lease_ = obj;
-    lease_["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    return lease_;
-  }
-  Json Update(const Resource&, std::string_view, const Json& obj) override {
-    std::unique_lock l(mu_);
-    cv_.wait(l, [&] { return !hang_; });
-    if (obj["metadata"].value("resourceVersion", "") != std::to_string(rv_)) {
-      ThrowStatus(Status{409, "Conflict", "conflict", {}, {}});
-    }
-    lease_ = obj;
-    lease_["metadata"]["resourceVersion"] = std::to_string(++rv_);
-    ++updates_;
-    return lease_;
-  }
-  Json List(const Resource&, std::string_view, const ListOptions&) override { return {}; }
-  Json UpdateStatus(const Resource&, std::string_view, const Json&) override { return {}; }
-  Json Patch(const Resource&, std::string_view, std::string_view, PatchType, const Json&, std::string_view,
-             std::string_view) override {
-    return {};
-  }
-  Json Apply(const Resource&, std::string_view, const Json&, const ApplyOptions&) override { return {}; }
-  void Delete(const Resource&, std::string_view, std::string_view, const DeleteOptions&) override {}
-  void Watch(const Resource&, std::string_view, const WatchOptions&, const WatchHandler&, std::stop_token) override {}
-
-  void SetHang(bool h) {
-    {
-      std::lock_guard l(mu_);
-      hang_ = h;
-    }
-    cv_.notify_all();
-  }
-  std::string Holder() {
-    std::lock_guard l(mu_);
-    return lease_.is_null() ? "" : lease_["spec"].value("holderIdentity", "");
-  }
-  int Transitions() {
-    std::lock_guard l(mu_);
-    return lease_.is_null() ? -1 : lease_["spec"].value("leaseTransitions", -1);
-  }
-  int Updates() {
-    std::lock_guard l(mu_);
-    return updates_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool hang_ = false;
-  Json lease_;
-  int rv_ = 0;
-  int updates_ = 0;
-};
+using FakeLeaseClient = tenant::test::FakeLeaseClient;
 
 LeaderElectionConfig Cfg(std::string id) {
   LeaderElectionConfig c;
@@ -111,7 +48,7 @@ TEST_CASE("attempt spacing stays below retryPeriod and wakes at the observed exp
 
 TEST_CASE("a standby's Acquire takes over a dead holder's lease after it expires locally, not before",
           "[kube][leader]") {
-  auto fake = std::make_shared<HangingLeaseClient>();
+  auto fake = std::make_shared<FakeLeaseClient>();
   LeaderElector a(fake, Cfg("a"));
   LeaderElector b(fake, Cfg("b"));
   REQUIRE(a.Acquire(std::stop_token{}));
@@ -139,7 +76,7 @@ TEST_CASE("a standby's Acquire takes over a dead holder's lease after it expires
 }
 
 TEST_CASE("a renewal stuck in a request loses leadership at renewDeadline", "[kube][leader]") {
-  auto fake = std::make_shared<HangingLeaseClient>();
+  auto fake = std::make_shared<FakeLeaseClient>();
   LeaderElector a(fake, Cfg("a"));
   REQUIRE(a.Acquire(std::stop_token{}));  // creates the Lease (no Update)
   REQUIRE(a.IsLeader());
@@ -160,7 +97,7 @@ TEST_CASE("a renewal stuck in a request loses leadership at renewDeadline", "[ku
 }
 
 TEST_CASE("a healthy leader keeps renewing until stopped", "[kube][leader]") {
-  auto fake = std::make_shared<HangingLeaseClient>();
+  auto fake = std::make_shared<FakeLeaseClient>();
   LeaderElector a(fake, Cfg("a"));
   REQUIRE(a.Acquire(std::stop_token{}));
   std::stop_source stop;
