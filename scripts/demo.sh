@@ -148,6 +148,8 @@ teardown() {
   ((torn_down)) && return 0
   torn_down=1
   say "Tearing down"
+  # Ctrl-C interrupts the wait, not the idle loop's sleep: it would outlive the demo.
+  if [[ -n ${idle_sleep_pid:-} ]]; then kill "$idle_sleep_pid" 2>/dev/null || true; fi
   stop_guard
   # PostgreSQL/Redis still starting (a failure or Ctrl-C during the control plane's start):
   # let that finish (bounded by their start timeouts), so the stop below catches them.
@@ -477,5 +479,6 @@ while :; do
     alive "${pids[i]}" || fail "${pid_names[i]} (pid ${pids[i]}) exited; see the logs under $private"
   done
   sleep 5 &
-  wait $! || true
+  idle_sleep_pid=$!
+  wait "$idle_sleep_pid" || true
 done
