@@ -13,6 +13,12 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd build/asan && ctest --output-on-failure --timeout 1800 "$@")
 
+# The images ship RelWithDebInfo binaries without sanitizers, and which libraries a binary
+# NEEDs depends on how it is built: check the Dockerfiles' runtime packages against
+# exactly those binaries (tests/packaging, packaging_image_*).
+bash scripts/build.sh release tenant-operator tenant-api
+(cd build/release && ctest --output-on-failure --no-tests=error -R '^packaging_image_')
+
 # libFuzzer targets (clang) for a short bounded time: FUZZ_SECONDS per target, 0 skips.
 if [[ ${FUZZ_SECONDS:-20} != 0 ]]; then
   bash tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"
