@@ -2,20 +2,14 @@
 
 #include <hiredis/hiredis.h>
 
-#include <mutex>
-#include <optional>
+#include <csignal>
+#include <memory>
 
-#include "tests/support/child_process.hpp"
-#include "tests/support/free_port.hpp"
+#include "tests/support/scripted_service.hpp"
 #include "tests/support/service_files.hpp"
-#include "tests/support/service_start.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace tenant::test {
 namespace {
-
-constexpr auto kStartTimeout = std::chrono::seconds(30);
-constexpr int kSetupAttempts = 3;
 
 bool AuthAndPing(int port, const std::string& password) {
   const timeval timeout{1, 0};
@@ -35,14 +29,23 @@ bool AuthAndPing(int port, const std::string& password) {
 }  // namespace
 
 struct RedisServer::Impl {
-  std::optional<TempDir> dir;  // before `child`: stop the server, then remove its directory
-  std::unique_ptr<DirectoryGuard> dir_guard;  // removes `dir` if we die while no server runs
-  int port = 0;
-  std::string password;
-  std::unique_ptr<ChildProcess> child;
-  std::string failure;
+  Impl()
+      : service({.name = "Redis",
+                 .description = "Redis 7 (requirepass)",
+                 .script = ServiceScript("redis.sh"),
+                 .dir_prefix = "redis",
+                 .stop_signal = SIGTERM,
+                 .stop_grace = std::chrono::seconds(10),
+                 .start_timeout = std::chrono::seconds(30),
+                 .configure =
+                     [this](const std::filesystem::path& env_file) {
+                       password = EnvValue(ReadEnvFile(env_file), "REDIS_PASSWORD", env_file);
+                     },
+                 .ready = [this] { return AuthAndPing(service.port(), password); },
+                 .pick_port = {}}) {}
 
-  std::filesystem::path log() const { return dir->path() / "server.log"; }
+  std::string password;
+  ScriptedService service;  // last: stopped before the password it reads goes
 };
 
 RedisServer::RedisServer() : impl_(std::make_unique<Impl>()) {}
@@ -50,80 +53,23 @@ RedisServer::RedisServer() : impl_(std::make_unique<Impl>()) {}
 RedisServer::~RedisServer() = default;
 
 RedisServer& RedisServer::Shared() {
-  static std::mutex mutex;
   static RedisServer server;
-  std::lock_guard lock(mutex);
-  Impl& impl = *server.impl_;
-  if (impl.dir) return server;
-  if (!impl.failure.empty()) throw std::runtime_error(impl.failure);
-
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto script = ServiceScript("redis.sh");
-  for (int attempt = 1;; ++attempt) {
-    try {
-      impl.dir.emplace("redis");
-      if (KeepServiceDirs()) impl.dir->Release();
-      impl.dir_guard = GuardDirectory(impl.dir->path());
-      impl.port = FreeLoopbackPort();
-      RunCommand({"bash", script.string(), "init", impl.dir->path().string(),
-                  std::to_string(impl.port)});
-      const auto env_file = impl.dir->path() / "env";
-      impl.password = EnvValue(ReadEnvFile(env_file), "REDIS_PASSWORD", env_file);
-      const auto t1 = std::chrono::steady_clock::now();
-      server.Start();
-      ReportStarted("Redis 7 (requirepass)", impl.port, t0, t1, impl.dir->path());
-      return server;
-    } catch (const PortInUseError& e) {
-      if (attempt < kSetupAttempts) {
-        impl.child.reset();
-        impl.dir_guard.reset();
-        impl.dir.reset();
-        continue;
-      }
-      impl.failure = "Redis could not get a free port after " + std::to_string(kSetupAttempts) +
-                     " attempts: " + e.what();
-    } catch (const std::exception& e) {
-      impl.failure = std::string("Redis test server could not start: ") + e.what();
-    }
-    impl.child.reset();
-    impl.dir_guard.reset();
-    impl.dir.reset();
-    throw std::runtime_error(impl.failure);
-  }
+  server.impl_->service.EnsureStarted();
+  return server;
 }
 
 std::string RedisServer::host() const { return "127.0.0.1"; }
-int RedisServer::port() const { return impl_->port; }
+int RedisServer::port() const { return impl_->service.port(); }
 std::string RedisServer::password() const { return impl_->password; }
-std::string RedisServer::dir() const { return impl_->dir ? impl_->dir->path().string() : ""; }
+std::string RedisServer::dir() const { return impl_->service.dir().string(); }
 
 std::string RedisServer::url() const {
   return "redis://:" + password() + "@" + host() + ":" + std::to_string(port()) + "/0";
 }
 
-void RedisServer::Stop() {
-  if (impl_->child) impl_->child->Stop();
-  impl_->child.reset();
-}
-
-void RedisServer::Start() {
-  if (running()) return;
-  impl_->child.reset();
-  ChildOptions options;
-  options.argv = {"bash", ServiceScript("redis.sh").string(), "run", dir()};
-  options.log_file = impl_->log();
-  options.stop_signal = SIGTERM;
-  if (!KeepServiceDirs()) options.remove_on_orphan = dir();
-  impl_->child = std::make_unique<ChildProcess>(options);
-  WaitUntilReady(
-      *impl_->child, [&] { return AuthAndPing(impl_->port, impl_->password); }, "Redis",
-      impl_->log(), kStartTimeout);
-}
-
-bool RedisServer::running() const { return impl_->child && impl_->child->Running(); }
-
-std::string RedisServer::LogTail(std::size_t lines) const {
-  return impl_->dir ? TailFile(impl_->log(), lines) : "";
-}
+void RedisServer::Stop() { impl_->service.Stop(); }
+void RedisServer::Start() { impl_->service.Start(); }
+bool RedisServer::running() const { return impl_->service.running(); }
+std::string RedisServer::LogTail(std::size_t lines) const { return impl_->service.LogTail(lines); }
 
 }  // namespace tenant::test
