@@ -1,5 +1,6 @@
 #pragma once
-// Helpers shared by the operator framework's e2e tests (real kube-apiserver only).
+// Helpers shared by every e2e test of the operator (real kube-apiserver only); the
+// Tenant tests build on them in tenant_e2e_env.hpp.
 
 #include <chrono>
 #include <functional>
@@ -18,10 +19,15 @@ inline std::shared_ptr<kube::RestClient> ClientFor(const test::LocalCluster& c) 
   return std::make_shared<kube::RestClient>(kube::LoadKubeconfigFile(c.kubeconfig().string()));
 }
 
+// Six random digits: names that do not collide with other tests or earlier runs.
+inline std::string RandomSuffix() {
+  static std::mt19937 gen(std::random_device{}());
+  return std::to_string(std::uniform_int_distribution<int>(100000, 999999)(gen));
+}
+
 // A fresh namespace per test so tests never see each other's objects.
 inline std::string NewNamespace(kube::Client& client, const std::string& prefix) {
-  static std::mt19937 gen(std::random_device{}());
-  std::string name = prefix + "-" + std::to_string(std::uniform_int_distribution<int>(100000, 999999)(gen));
+  std::string name = prefix + "-" + RandomSuffix();
   client.Create(kube::resources::kNamespaces, "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
   return name;
 }

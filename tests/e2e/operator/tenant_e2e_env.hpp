@@ -2,7 +2,8 @@
 // Shared environment of the Tenant e2e tests: the fixture's local control plane, a real
 // TLS PostgreSQL, the CRDs + RBAC + admission policy from crds/ and manifests/, one
 // DatabaseServer, and the tenant-operator binary running as the ServiceAccount of
-// manifests/rbac (a minted kubeconfig, not admin). Set up once per test process.
+// manifests/rbac (a minted kubeconfig, not admin). Set up once per test process. On a
+// failed assertion, operator_log_on_failure.cpp prints the operator's log tail.
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -10,7 +11,6 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -24,6 +24,8 @@
 #include "operator/kube/config.hpp"
 #include "operator/kube/rest_client.hpp"
 #include "operator/specs/secrets.hpp"
+#include "tests/e2e/operator/kube_e2e_support.hpp"
+#include "tests/e2e/operator/operator_rbac.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/local_cluster.hpp"
 #include "tests/support/postgres_server.hpp"
@@ -33,22 +35,11 @@ namespace tenant::e2e {
 
 using nlohmann::json;
 
-inline bool Eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    try {
-      if (cond()) return true;
-    } catch (const std::exception&) {
-    }
-    if (std::chrono::steady_clock::now() >= until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
+using kube_e2e::Eventually;
+using kube_e2e::RandomSuffix;
 
-inline std::string RandomSuffix() {
-  static std::mt19937 gen(std::random_device{}());
-  return std::to_string(std::uniform_int_distribution<int>(100000, 999999)(gen));
-}
+// "<prefix>_<six digits>": a tenantId no other test or earlier run uses.
+inline std::string UniqueTenantId(const std::string& prefix) { return prefix + "_" + RandomSuffix(); }
 
 class TenantEnv {
  public:
@@ -56,6 +47,8 @@ class TenantEnv {
     static TenantEnv env;
     return env;
   }
+  // The environment if Get() has set it up, else nullptr (for reporting, never starts it).
+  static TenantEnv* IfStarted() { return started_; }
 
   test::LocalCluster& cluster;
   test::PostgresServer& pg;
@@ -75,12 +68,7 @@ class TenantEnv {
     return out;
   }
 
-  std::string NewNamespace(const std::string& prefix) {
-    std::string name = prefix + "-" + RandomSuffix();
-    admin->Create(kube::resources::kNamespaces, "",
-                  {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}});
-    return name;
-  }
+  std::string NewNamespace(const std::string& prefix) { return kube_e2e::NewNamespace(*admin, prefix); }
 
   json Tenant(const std::string& ns, const std::string& name, const std::string& tenant_id, json extra_spec = json::object()) {
     json spec = {{"tenantId", tenant_id}, {"database", {{"serverRef", server_name}}}};
@@ -89,6 +77,16 @@ class TenantEnv {
             {"kind", "Tenant"},
             {"metadata", {{"name", name}, {"namespace", ns}}},
             {"spec", spec}};
+  }
+
+  // Creates Tenant ns/name with deletionPolicy Delete (the test leaves no database behind)
+  // and `extra_spec` merged in; true once it is Ready for its generation.
+  bool CreateReadyTenant(const std::string& ns, const std::string& name, const std::string& tenant_id,
+                         json extra_spec = json::object(), std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+    json spec = {{"database", {{"deletionPolicy", "Delete"}}}};
+    spec.merge_patch(extra_spec);
+    admin->Create(api::kTenants, ns, Tenant(ns, name, tenant_id, spec));
+    return WaitReady(ns, name, timeout);
   }
 
   std::optional<json> GetTenant(const std::string& ns, const std::string& name) {
@@ -177,10 +175,8 @@ class TenantEnv {
                             "-f", src + "/crds/tenancy.erp.dev_databaseservers.yaml"});
     cluster.KubectlOrThrow({"wait", "--for=condition=Established", "--timeout=60s", "crd/tenants.tenancy.erp.dev",
                             "crd/databaseservers.tenancy.erp.dev"});
-    cluster.Apply(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"tenant-operator-system"}})");
-    cluster.KubectlOrThrow({"apply", "--server-side", "--force-conflicts", "-k", src + "/manifests/rbac"});
+    kube_e2e::InstallOperatorRbac(cluster, dir.path() / "operator.kubeconfig");
     cluster.KubectlOrThrow({"apply", "--server-side", "--force-conflicts", "-k", src + "/manifests/policy"});
-    cluster.MintServiceAccountKubeconfig("tenant-operator-system", "tenant-operator", dir.path() / "operator.kubeconfig");
 
     // Admin credentials and CA of the test PostgreSQL, in their own namespace.
     const std::string db_ns = NewNamespace("e2e-db");
@@ -215,7 +211,10 @@ class TenantEnv {
             std::chrono::seconds(60))) {
       throw std::runtime_error("DatabaseServer never became Ready; operator log:\n" + OperatorLogTail());
     }
+    started_ = this;
   }
+
+  static inline TenantEnv* started_ = nullptr;
 };
 
 }  // namespace tenant::e2e

@@ -10,8 +10,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-std::string Id(const std::string& prefix) { return prefix + "_" + e2e::RandomSuffix(); }
-
 void Touch(TenantEnv& env, const std::string& ns, const std::string& name, int connection_limit) {
   // A spec change bumps metadata.generation, which makes the operator look again now.
   env.admin->Patch(api::kTenants, ns, name, kube::PatchType::kMergePatch,
@@ -26,9 +24,7 @@ pg::Connection TenantDbAsSuperuser(TenantEnv& env, const std::string& db) {
 TEST_CASE("PostgreSQL outage: conditions say so, tenants recover without an operator restart", "[e2e][tenant][faults]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-outage");
-  env.admin->Create(api::kTenants, ns, env.Tenant(ns, "o", Id("out"), {{"database", {{"deletionPolicy", "Delete"}}}}));
-  INFO("operator log:\n" << env.OperatorLogTail());
-  REQUIRE(env.WaitReady(ns, "o", 60s));
+  REQUIRE(env.CreateReadyTenant(ns, "o", e2e::UniqueTenantId("out")));
 
   env.pg.Stop();
   Touch(env, ns, "o", 40);
@@ -58,10 +54,8 @@ TEST_CASE("PostgreSQL outage: conditions say so, tenants recover without an oper
 TEST_CASE("Credential rotation switches a -> b and retires the old role after the rollout", "[e2e][tenant][rotation]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-rot");
-  const std::string id = Id("rot");
-  env.admin->Create(api::kTenants, ns, env.Tenant(ns, "r", id, {{"database", {{"deletionPolicy", "Delete"}}}}));
-  INFO("operator log:\n" << env.OperatorLogTail());
-  REQUIRE(env.WaitReady(ns, "r", 60s));
+  const std::string id = e2e::UniqueTenantId("rot");
+  REQUIRE(env.CreateReadyTenant(ns, "r", id));
   const auto before = env.SecretData(ns, "r-db");
   REQUIRE(before.at("username") == "erp_tenant_" + id + "_a");
   auto old_conn = env.ConnectWith(before);
@@ -113,11 +107,9 @@ TEST_CASE("Credential rotation switches a -> b and retires the old role after th
 TEST_CASE("Migrations: checksum mismatch stalls; downgrade needs allowDowngrade", "[e2e][tenant][migrations]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-mig");
-  const std::string id = Id("mig");
+  const std::string id = e2e::UniqueTenantId("mig");
   const std::string db = "erp_tenant_" + id;
-  env.admin->Create(api::kTenants, ns, env.Tenant(ns, "m", id, {{"database", {{"deletionPolicy", "Delete"}}}}));
-  INFO("operator log:\n" << env.OperatorLogTail());
-  REQUIRE(env.WaitReady(ns, "m", 60s));
+  REQUIRE(env.CreateReadyTenant(ns, "m", id));
   auto tdb = TenantDbAsSuperuser(env, db);
   const int latest = static_cast<int>(tdb.Exec("SELECT max(version) FROM schema_migrations").Int64(0, 0));
   REQUIRE(latest >= 2);

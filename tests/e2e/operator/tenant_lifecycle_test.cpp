@@ -20,17 +20,14 @@ long long RoleCount(pg::Connection& su, const std::string& tenant_id) {
                  {"erp_tenant_" + tenant_id + "_owner", "erp_tenant_" + tenant_id + "_a", "erp_tenant_" + tenant_id + "_b"})
       .Int64(0, 0);
 }
-std::string Id(const std::string& prefix) { return prefix + "_" + e2e::RandomSuffix(); }
-
 }  // namespace
 
 TEST_CASE("Tenant lifecycle: apply -> Ready with working Secrets, update, delete (Retain)", "[e2e][tenant]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-life");
-  const std::string id = Id("life");
+  const std::string id = e2e::UniqueTenantId("life");
   const auto start = std::chrono::steady_clock::now();
   env.admin->Create(api::kTenants, ns, env.Tenant(ns, "acme", id));
-  INFO("operator log:\n" << env.OperatorLogTail());
   REQUIRE(env.WaitReady(ns, "acme", 60s));
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
   WARN("apply -> Ready took " << elapsed.count() << " ms");
@@ -100,10 +97,8 @@ TEST_CASE("Tenant lifecycle: apply -> Ready with working Secrets, update, delete
 TEST_CASE("deletionPolicy Delete drops the database and the three roles", "[e2e][tenant]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-del");
-  const std::string id = Id("del");
-  env.admin->Create(api::kTenants, ns, env.Tenant(ns, "gone", id, {{"database", {{"deletionPolicy", "Delete"}}}}));
-  INFO("operator log:\n" << env.OperatorLogTail());
-  REQUIRE(env.WaitReady(ns, "gone", 60s));
+  const std::string id = e2e::UniqueTenantId("del");
+  REQUIRE(env.CreateReadyTenant(ns, "gone", id));
   auto su = env.Superuser();
   REQUIRE(DatabaseExists(su, "erp_tenant_" + id));
   // An open session of the tenant must not block the drop.
@@ -117,10 +112,9 @@ TEST_CASE("deletionPolicy Delete drops the database and the three roles", "[e2e]
 TEST_CASE("Tenants are isolated from each other", "[e2e][tenant]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-iso");
-  const std::string a = Id("isoa"), b = Id("isob");
+  const std::string a = e2e::UniqueTenantId("isoa"), b = e2e::UniqueTenantId("isob");
   env.admin->Create(api::kTenants, ns, env.Tenant(ns, "a", a));
   env.admin->Create(api::kTenants, ns, env.Tenant(ns, "b", b));
-  INFO("operator log:\n" << env.OperatorLogTail());
   REQUIRE(env.WaitReady(ns, "a", 60s));
   REQUIRE(env.WaitReady(ns, "b", 60s));
   auto sa = env.SecretData(ns, "a-db");
@@ -145,10 +139,8 @@ TEST_CASE("Tenants are isolated from each other", "[e2e][tenant]") {
 TEST_CASE("Drift is repaired: Secret, login role, Deployment", "[e2e][tenant]") {
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-drift");
-  const std::string id = Id("drift");
-  env.admin->Create(api::kTenants, ns, env.Tenant(ns, "d", id, {{"database", {{"deletionPolicy", "Delete"}}}}));
-  INFO("operator log:\n" << env.OperatorLogTail());
-  REQUIRE(env.WaitReady(ns, "d", 60s));
+  const std::string id = e2e::UniqueTenantId("drift");
+  REQUIRE(env.CreateReadyTenant(ns, "d", id));
   const auto before = env.SecretData(ns, "d-db");
 
   // Delete <tenant>-db: recreated with a fresh password that works.
@@ -196,7 +188,7 @@ TEST_CASE("Bad input is rejected by the API server with the schema/CEL message",
   rejected(env.Tenant(ns, "bad4", "ok", {{"credentials", {{"rotationPeriod", "5m"}}}}), "rotationPeriod must be at least 1h");
 
   // Immutable tenantId and serverRef; preventDeletion blocks DELETE.
-  const std::string id = Id("imm");
+  const std::string id = e2e::UniqueTenantId("imm");
   env.admin->Create(api::kTenants, ns, env.Tenant(ns, "imm", id, {{"preventDeletion", true}, {"suspend", true}}));
   try {
     env.admin->Patch(api::kTenants, ns, "imm", kube::PatchType::kMergePatch, {{"spec", {{"tenantId", "other"}}}});
@@ -229,7 +221,7 @@ TEST_CASE("Bad input is rejected by the API server with the schema/CEL message",
   CHECK(Eventually([&] { return !env.GetTenant(ns, "imm"); }, 30s));
 
   // A Tenant pointing at a missing DatabaseServer says so.
-  json missing = env.Tenant(ns, "lost", Id("lost"));
+  json missing = env.Tenant(ns, "lost", e2e::UniqueTenantId("lost"));
   missing["spec"]["database"]["serverRef"] = "no-such-server";
   env.admin->Create(api::kTenants, ns, missing);
   std::string reason, message;
@@ -245,7 +237,7 @@ TEST_CASE("Bad input is rejected by the API server with the schema/CEL message",
 
 TEST_CASE("RBAC: the operator's ServiceAccount has only what it uses", "[e2e][tenant][rbac]") {
   auto& env = TenantEnv::Get();
-  const std::string as = "--as=system:serviceaccount:tenant-operator-system:tenant-operator";
+  const std::string as = "--as=" + kube_e2e::OperatorUser();
   auto can = [&](std::vector<std::string> args) {
     args.insert(args.begin(), "can-i");
     args.insert(args.begin(), "auth");
@@ -274,18 +266,17 @@ TEST_CASE("Placement by selector, NoDatabaseServer, and suspend", "[e2e][tenant]
   auto& env = TenantEnv::Get();
   const std::string ns = env.NewNamespace("e2e-place");
   // Selector placement onto the labelled server.
-  json by_selector = env.Tenant(ns, "sel", Id("sel"), {{"database", {{"deletionPolicy", "Delete"}}}});
+  json by_selector = env.Tenant(ns, "sel", e2e::UniqueTenantId("sel"), {{"database", {{"deletionPolicy", "Delete"}}}});
   by_selector["spec"]["database"].erase("serverRef");
   by_selector["spec"]["database"]["serverSelector"] = {{"matchLabels", {{"e2e", env.server_name}}}};
   const auto t0 = std::chrono::steady_clock::now();
   env.admin->Create(api::kTenants, ns, by_selector);
-  INFO("operator log:\n" << env.OperatorLogTail());
   REQUIRE(env.WaitReady(ns, "sel", 60s));
   WARN("selector placement: Ready after "
        << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count() << " ms");
   CHECK(env.GetTenant(ns, "sel").value()["status"]["database"]["server"] == env.server_name);
   // Nothing matches: Ready=False NoDatabaseServer, not Stalled.
-  json none = env.Tenant(ns, "none", Id("none"));
+  json none = env.Tenant(ns, "none", e2e::UniqueTenantId("none"));
   none["spec"]["database"].erase("serverRef");
   none["spec"]["database"]["serverSelector"] = {{"matchLabels", {{"e2e", "no-such-label"}}}};
   env.admin->Create(api::kTenants, ns, none);
@@ -298,7 +289,7 @@ TEST_CASE("Placement by selector, NoDatabaseServer, and suspend", "[e2e][tenant]
       },
       30s));
   // Suspended: status says so, nothing is created.
-  const std::string sid = Id("susp");
+  const std::string sid = e2e::UniqueTenantId("susp");
   env.admin->Create(api::kTenants, ns, env.Tenant(ns, "susp", sid, {{"suspend", true}}));
   CHECK(Eventually(
       [&] {

@@ -45,7 +45,6 @@ TEST_CASE("Non-superuser admin (CREATEDB, CREATEROLE): provision, rotate-free us
                        {"sslMode", "verify-full"},
                        {"caSecretRef", {{"namespace", db_ns}, {"name", "pg-ca"}}},
                        {"adminSecretRef", {{"namespace", db_ns}, {"name", "pg-admin"}}}}}});
-  INFO("operator log:\n" << env.OperatorLogTail());
   REQUIRE(Eventually(
       [&] { return TenantEnv::ConditionOf(env.admin->Get(api::kDatabaseServers, "", server), "Ready") == "True"; }, 60s));
 
