@@ -57,31 +57,17 @@ check "the ServiceAccount may watch Tenants cluster-wide" sh -c \
 # evaluated first, so the denial is not attributed; the chart's policy spec is the one in
 # manifests/policy, kept identical by packaging_chart_rbac_in_sync.)
 policy=$full-prevent-deletion
-typechecked=0
-for _ in $(seq 1 30); do
-  st=$("$KUBECTL" get validatingadmissionpolicy "$policy" -o json | "$py" -c '
+policy_typechecked() { # name: the API server has type-checked the policy's current generation, no warnings
+  "$KUBECTL" get validatingadmissionpolicy "$1" -o json | "$py" -c '
 import json, sys
 p = json.load(sys.stdin); st = p.get("status", {})
-print("ok" if st.get("observedGeneration") == p["metadata"]["generation"] and
-      not st.get("typeChecking", {}).get("expressionWarnings") else "wait")')
-  [[ $st == ok ]] && { typechecked=1; break; }
-  sleep 1
-done
-if ((typechecked)); then pass "the release's policy is type-checked without warnings"; else fail "the release's policy is type-checked without warnings"; fi
-kubectl apply -f - >/dev/null <<YAML
-apiVersion: tenancy.erp.dev/v1alpha1
-kind: Tenant
-metadata: {name: protected, namespace: $ns}
-spec: {tenantId: pkg_helm_protected, database: {serverRef: packaging-test-no-such-server}, preventDeletion: true}
-YAML
+assert st.get("observedGeneration") == p["metadata"]["generation"], "not type-checked yet"
+assert not st.get("typeChecking", {}).get("expressionWarnings"), st["typeChecking"]'
+}
+check_within 30 "the release's policy is type-checked without warnings" policy_typechecked "$policy"
+apply_protected_tenant "$ns" protected pkg_helm_protected
 on_exit "kubectl -n $ns patch tenant protected --type merge -p '{\"spec\":{\"preventDeletion\":false}}'"
-denied_ok=0
-for _ in $(seq 1 30); do
-  if ! kubectl -n "$ns" delete tenant protected --dry-run=server >"$work/out" 2>&1 \
-     && grep -q "preventDeletion" "$work/out"; then denied_ok=1; break; fi
-  sleep 1
-done
-if ((denied_ok)); then pass "a protected Tenant cannot be deleted"; else fail "a protected Tenant cannot be deleted"; fi
+check_within 30 "a protected Tenant cannot be deleted" delete_denied_by_prevent_deletion "$ns" protected
 
 # --- upgrade with changed values ---
 check_no_warnings "helm upgrade (replicaCount=3, logLevel=debug, watchNamespace)" \

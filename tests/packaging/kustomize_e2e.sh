@@ -72,19 +72,9 @@ can_i no '*' '*' --all-namespaces
 # the API server to load a new policy, hence the retry).
 test_ns=pkg-vap-$$
 restricted_namespace "$test_ns"
-kubectl apply -f - >/dev/null <<YAML
-apiVersion: tenancy.erp.dev/v1alpha1
-kind: Tenant
-metadata: {name: protected, namespace: $test_ns}
-spec: {tenantId: pkg_protected, database: {serverRef: packaging-test-no-such-server}, preventDeletion: true}
-YAML
-denied_ok=0
-for _ in $(seq 1 30); do
-  if ! kubectl -n "$test_ns" delete tenant protected --wait=false --dry-run=server >"$work/out" 2>&1 \
-     && grep -q "preventDeletion" "$work/out"; then denied_ok=1; break; fi
-  sleep 1
-done
-if ((denied_ok)); then pass "preventDeletion: DELETE of a protected Tenant is denied"; else fail "preventDeletion: DELETE of a protected Tenant is denied"; fi
+apply_protected_tenant "$test_ns" protected pkg_protected
+check_within 30 "preventDeletion: DELETE of a protected Tenant is denied" \
+  delete_denied_by_prevent_deletion "$test_ns" protected
 kubectl -n "$test_ns" patch tenant protected --type merge -p '{"spec":{"preventDeletion":false}}' >/dev/null
 check "preventDeletion false: DELETE is admitted" kubectl -n "$test_ns" delete tenant protected --wait=false
 

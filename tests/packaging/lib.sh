@@ -49,6 +49,16 @@ expect_failure() { # name expected-text command...
   elif grep -qF -- "$want" "$work/out"; then pass "$name"
   else fail "$name: output lacks '$want'"; fi
 }
+# Like check, but retries once a second for up to `seconds` until the command succeeds: for
+# what the API server takes up asynchronously (a new admission policy, its type check).
+check_within() { # seconds name command...   (output of the last try in $work/out)
+  local seconds=$1 name=$2 i; shift 2
+  for ((i = 0; i < seconds; i++)); do
+    if "$@" >"$work/out" 2>&1; then pass "$name"; return 0; fi
+    sleep 1
+  done
+  fail "$name"
+}
 finish() { # label
   echo "$1: $passes passed, $fails failed"
   ((fails == 0 && passes > 0))
@@ -59,4 +69,26 @@ restricted_namespace() { # name
   on_exit "kubectl delete namespace $1 --wait=false"
   kubectl label namespace "$1" pod-security.kubernetes.io/enforce=restricted \
     pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted >/dev/null
+}
+
+# --- the preventDeletion ValidatingAdmissionPolicy ---
+# A Tenant with preventDeletion: true whose DatabaseServer does not exist (an operator
+# running on this cluster provisions nothing for it).
+apply_protected_tenant() { # namespace name tenant-id
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: tenancy.erp.dev/v1alpha1
+kind: Tenant
+metadata: {name: $2, namespace: $1}
+spec: {tenantId: $3, database: {serverRef: packaging-test-no-such-server}, preventDeletion: true}
+YAML
+}
+# Succeeds when the API server denies DELETE of the Tenant, naming preventDeletion.
+delete_denied_by_prevent_deletion() { # namespace name
+  local out
+  if out=$(kubectl -n "$1" delete tenant "$2" --dry-run=server 2>&1); then
+    printf '%s\n(DELETE was admitted)\n' "$out"
+    return 1
+  fi
+  printf '%s\n' "$out"
+  grep -q preventDeletion <<<"$out"
 }
