@@ -10,6 +10,7 @@
 #include "operator/api/resources.hpp"
 #include "operator/controller/database_server_reconciler.hpp"
 #include "operator/controller/tenant_reconciler.hpp"
+#include "operator/kube/cache_transforms.hpp"
 #include "operator/kube/controller.hpp"
 
 namespace tenant::manager {
@@ -19,15 +20,20 @@ void RegisterTenantControllers(Manager& mgr) {
   using controller::TenantCaches;
   const std::string managed = std::string(api::kLabelManagedBy) + "=" + std::string(api::kManagedBy);
 
+  // Memory (issue 4: <= 64 MB with 1,000 tenants): owned objects are kept packed, and no
+  // cache keeps what nothing reads (operator/kube/cache_transforms.hpp).
+  const kube::InformerOptions primary = kube::PrimaryCacheOptions();
+  const kube::InformerOptions owned = kube::OwnedCacheOptions();
+
   TenantCaches caches;
-  caches.tenants = mgr.Cache(api::kTenants);
-  caches.servers = mgr.Cache(api::kDatabaseServers);
-  caches.secrets = mgr.Cache(r::kSecrets, managed);
-  caches.deployments = mgr.Cache(r::kDeployments, managed);
-  caches.services = mgr.Cache(r::kServices, managed);
-  caches.pdbs = mgr.Cache(r::kPodDisruptionBudgets, managed);
-  caches.hpas = mgr.Cache(r::kHorizontalPodAutoscalers, managed);
-  caches.network_policies = mgr.Cache(r::kNetworkPolicies, managed);
+  caches.tenants = mgr.Cache(api::kTenants, {}, primary);
+  caches.servers = mgr.Cache(api::kDatabaseServers, {}, primary);
+  caches.secrets = mgr.Cache(r::kSecrets, managed, owned);
+  caches.deployments = mgr.Cache(r::kDeployments, managed, owned);
+  caches.services = mgr.Cache(r::kServices, managed, owned);
+  caches.pdbs = mgr.Cache(r::kPodDisruptionBudgets, managed, owned);
+  caches.hpas = mgr.Cache(r::kHorizontalPodAutoscalers, managed, owned);
+  caches.network_policies = mgr.Cache(r::kNetworkPolicies, managed, owned);
 
   auto registry = std::make_shared<controller::ServerRegistry>();
   auto client = mgr.shared_client();

@@ -4,7 +4,6 @@
 
 #include <condition_variable>
 #include <random>
-#include <unordered_map>
 
 #include "common/log/log.hpp"
 
@@ -39,7 +38,8 @@ Informer::Informer(std::shared_ptr<Client> client, Resource resource, std::strin
       resource_(std::move(resource)),
       ns_(resource_.namespaced ? std::move(ns) : std::string()),
       selector_(std::move(label_selector)),
-      opts_(options) {}
+      opts_(std::move(options)),
+      store_(std::make_shared<Store>(StoreOptions{opts_.compact})) {}
 
 Informer::~Informer() { Stop(); }
 
@@ -93,8 +93,18 @@ void Informer::Dispatch(const std::function<void(const InformerHandlers&)>& f) {
   }
 }
 
-std::vector<ObjectPtr> Informer::ListAll(std::stop_token stop, const std::string& rv) {
-  std::vector<ObjectPtr> objects;
+void Informer::Normalize(Json& obj) const {
+  // List items carry no apiVersion/kind; fill them so cached objects are complete.
+  if (!obj.contains("kind")) obj["kind"] = resource_.kind;
+  if (!obj.contains("apiVersion")) obj["apiVersion"] = resource_.ApiVersion();
+  if (opts_.strip_managed_fields) StripManagedFields(obj);
+  if (opts_.transform) opts_.transform(obj);
+}
+
+std::vector<std::pair<std::string, Store::Entry>> Informer::ListAll(std::stop_token stop, const std::string& rv) {
+  // Entries in the store's own form, made page by page: a compact store never has the
+  // whole list parsed at once.
+  std::vector<std::pair<std::string, Store::Entry>> objects;
   ListOptions lo;
   lo.label_selector = selector_;
   lo.limit = opts_.page_size;
@@ -114,15 +124,14 @@ std::vector<ObjectPtr> Informer::ListAll(std::stop_token stop, const std::string
       lo.resource_version = "";
       continue;
     }
-    const std::string kind = resource_.kind;
-    const std::string api_version = resource_.ApiVersion();
     if (auto items = page.find("items"); items != page.end() && items->is_array()) {
       for (auto& item : *items) {
-        // List items carry no apiVersion/kind; fill them so cached objects are complete.
-        if (!item.contains("kind")) item["kind"] = kind;
-        if (!item.contains("apiVersion")) item["apiVersion"] = api_version;
-        if (opts_.strip_managed_fields) StripManagedFields(item);
-        objects.push_back(std::make_shared<const Json>(std::move(item)));
+        Normalize(item);
+        std::string key = ObjectKey(item);
+        objects.emplace_back(std::move(key), store_->compact()
+                                                 ? store_->Prepare(item)
+                                                 : store_->Prepare(std::make_shared<const Json>(std::move(item))));
+        if (store_->compact()) item = Json();  // free the parsed form now
       }
     }
     const auto& meta = page.value("metadata", Json::object());
@@ -137,7 +146,7 @@ std::vector<ObjectPtr> Informer::ListAll(std::stop_token stop, const std::string
 }
 
 void Informer::Relist(std::stop_token stop, int after_gone) {
-  std::vector<ObjectPtr> objects;
+  std::vector<std::pair<std::string, Store::Entry>> objects;
   if (after_gone == 0) {
     objects = ListAll(stop, "0");
   } else if (after_gone >= 2) {
@@ -155,25 +164,22 @@ void Informer::Relist(std::stop_token stop, int after_gone) {
   }
   // Diff against the cache so handlers see adds, real updates and deletions that happened
   // while we were not watching.
-  std::unordered_map<std::string, ObjectPtr> before;
-  for (auto& o : store_->List()) before.emplace(ObjectKey(*o), o);
-  auto gone = store_->Replace(objects);
-  for (const auto& o : objects) {
-    auto it = before.find(ObjectKey(*o));
-    if (it == before.end()) {
-      Dispatch([&](const InformerHandlers& h) { if (h.on_add) h.on_add(o); });
-    } else if (RvOf(*it->second) != RvOf(*o)) {
-      Dispatch([&](const InformerHandlers& h) { if (h.on_update) h.on_update(it->second, o); });
-    }
+  const std::size_t count = objects.size();
+  auto changes = store_->Replace(std::move(objects));
+  for (const auto& key : changes.added) {
+    if (auto o = store_->Get(key)) Dispatch([&](const InformerHandlers& h) { if (h.on_add) h.on_add(o); });
   }
-  for (const auto& o : gone) {
+  for (const auto& [key, old] : changes.updated) {
+    if (auto o = store_->Get(key)) Dispatch([&](const InformerHandlers& h) { if (h.on_update) h.on_update(old, o); });
+  }
+  for (const auto& o : changes.gone) {
     Dispatch([&](const InformerHandlers& h) { if (h.on_delete) h.on_delete(o); });
   }
-  before.clear();
+  changes = {};
   ReleaseFreeHeap();
   lists_.fetch_add(1);
   store_->MarkSynced();
-  log::Debug("Listed", {{"resource", resource_.String()}, {"count", objects.size()},
+  log::Debug("Listed", {{"resource", resource_.String()}, {"count", count},
                         {"resourceVersion", last_resource_version()}});
 }
 
@@ -195,9 +201,7 @@ void Informer::WatchOnce(std::stop_token stop) {
       SetRv(std::move(rv));
       return true;
     }
-    if (!ev.object.contains("kind")) ev.object["kind"] = resource_.kind;
-    if (!ev.object.contains("apiVersion")) ev.object["apiVersion"] = resource_.ApiVersion();
-    if (opts_.strip_managed_fields) StripManagedFields(ev.object);
+    Normalize(ev.object);
     auto obj = std::make_shared<const Json>(std::move(ev.object));
     if (ev.type == "ADDED" || ev.type == "MODIFIED") {
       auto old = store_->Upsert(obj);

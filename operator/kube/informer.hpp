@@ -32,6 +32,13 @@ struct InformerOptions {
   // a third of a small object's in-memory size (tests/bench/informer_bench.sh). A PUT of a
   // cached object without managedFields leaves the server's unchanged.
   bool strip_managed_fields = true;
+  // Applied to every object before it is cached and handed to handlers, after the
+  // managedFields strip (controller-runtime's cache TransformFunc): drops what no reader of
+  // this cache uses (operator/kube/cache_transforms.hpp). Must be deterministic and must keep
+  // metadata.namespace/name/resourceVersion/ownerReferences.
+  std::function<void(nlohmann::json&)> transform;
+  // Keep cached objects packed (StoreOptions::compact): less memory, a parse per read.
+  bool compact = false;
 };
 
 // client-go's reflector + shared informer for one resource (optionally one namespace and
@@ -73,7 +80,8 @@ class Informer {
   // after_gone: 0 = initial list (rv "0"), 1 = first relist after a 410 (last rv),
   // 2 = a 410 again right after that: consistent list (rv "").
   void Relist(std::stop_token stop, int after_gone);
-  std::vector<ObjectPtr> ListAll(std::stop_token stop, const std::string& rv);
+  std::vector<std::pair<std::string, Store::Entry>> ListAll(std::stop_token stop, const std::string& rv);
+  void Normalize(nlohmann::json& obj) const;  // kind/apiVersion, managedFields strip, transform
   void WatchOnce(std::stop_token stop);
   bool Sleep(std::stop_token stop, std::chrono::milliseconds d);
   void SetRv(std::string rv);
@@ -84,7 +92,7 @@ class Informer {
   std::string ns_;
   std::string selector_;
   InformerOptions opts_;
-  std::shared_ptr<Store> store_ = std::make_shared<Store>();
+  std::shared_ptr<Store> store_;
   std::vector<InformerHandlers> handlers_;
 
   mutable std::mutex rv_mu_;

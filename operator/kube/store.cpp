@@ -41,12 +41,39 @@ std::pair<std::string, std::string> SplitKey(std::string_view key) {
   return {std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))};
 }
 
-void Store::IndexLocked(const std::string& key, const nlohmann::json& obj) {
-  for (auto& uid : OwnerUids(obj)) by_owner_[uid].insert(key);
+Store::Entry Store::Prepare(const nlohmann::json& obj) const {
+  Entry e;
+  e.resource_version = Meta(obj).value("resourceVersion", "");
+  e.owner_uids = OwnerUids(obj);
+  if (opts_.compact) {
+    nlohmann::json::to_msgpack(obj, nlohmann::detail::output_adapter<char>(e.packed));
+    e.packed.shrink_to_fit();
+  } else {
+    e.object = std::make_shared<const nlohmann::json>(obj);
+  }
+  return e;
 }
 
-void Store::UnindexLocked(const std::string& key, const nlohmann::json& obj) {
-  for (auto& uid : OwnerUids(obj)) {
+Store::Entry Store::Prepare(ObjectPtr obj) const {
+  if (opts_.compact) return Prepare(*obj);
+  Entry e;
+  e.resource_version = Meta(*obj).value("resourceVersion", "");
+  e.owner_uids = OwnerUids(*obj);
+  e.object = std::move(obj);
+  return e;
+}
+
+ObjectPtr Store::Load(const Entry& e) const {
+  if (e.object) return e.object;
+  return std::make_shared<const nlohmann::json>(nlohmann::json::from_msgpack(e.packed));
+}
+
+void Store::IndexLocked(const std::string& key, const Entry& e) {
+  for (const auto& uid : e.owner_uids) by_owner_[uid].insert(key);
+}
+
+void Store::UnindexLocked(const std::string& key, const Entry& e) {
+  for (const auto& uid : e.owner_uids) {
     auto it = by_owner_.find(uid);
     if (it == by_owner_.end()) continue;
     it->second.erase(key);
@@ -56,16 +83,18 @@ void Store::UnindexLocked(const std::string& key, const nlohmann::json& obj) {
 
 ObjectPtr Store::Upsert(ObjectPtr obj) {
   auto key = ObjectKey(*obj);
+  Entry fresh = Prepare(std::move(obj));
   std::unique_lock lock(mu_);
   ObjectPtr old;
   if (auto it = items_.find(key); it != items_.end()) {
-    old = it->second;
-    UnindexLocked(key, *old);
-    it->second = obj;
+    old = Load(it->second);
+    UnindexLocked(key, it->second);
+    it->second = std::move(fresh);
+    IndexLocked(key, it->second);
   } else {
-    items_.emplace(key, obj);
+    auto ins = items_.emplace(key, std::move(fresh)).first;
+    IndexLocked(key, ins->second);
   }
-  IndexLocked(key, *obj);
   return old;
 }
 
@@ -73,24 +102,43 @@ ObjectPtr Store::Remove(std::string_view key) {
   std::unique_lock lock(mu_);
   auto it = items_.find(key);
   if (it == items_.end()) return nullptr;
-  ObjectPtr old = it->second;
-  UnindexLocked(it->first, *old);
+  ObjectPtr old = Load(it->second);
+  UnindexLocked(it->first, it->second);
   items_.erase(it);
   return old;
 }
 
 std::vector<ObjectPtr> Store::Replace(std::vector<ObjectPtr> objects) {
-  std::map<std::string, ObjectPtr, std::less<>> fresh;
-  for (auto& o : objects) fresh[ObjectKey(*o)] = std::move(o);
+  std::vector<std::pair<std::string, Entry>> entries;
+  entries.reserve(objects.size());
+  for (auto& o : objects) {
+    auto key = ObjectKey(*o);
+    entries.emplace_back(std::move(key), Prepare(std::move(o)));
+  }
+  return Replace(std::move(entries)).gone;
+}
+
+Store::Changes Store::Replace(std::vector<std::pair<std::string, Entry>> entries) {
+  std::map<std::string, Entry, std::less<>> fresh;
+  for (auto& [k, e] : entries) fresh[std::move(k)] = std::move(e);
+  entries.clear();
+  Changes changes;
   std::unique_lock lock(mu_);
-  std::vector<ObjectPtr> gone;
   for (auto& [k, v] : items_) {
-    if (!fresh.count(k)) gone.push_back(v);
+    auto it = fresh.find(k);
+    if (it == fresh.end()) {
+      changes.gone.push_back(Load(v));
+    } else if (it->second.resource_version != v.resource_version) {
+      changes.updated.emplace_back(k, Load(v));
+    }
+  }
+  for (const auto& [k, v] : fresh) {
+    if (!items_.count(k)) changes.added.push_back(k);
   }
   items_ = std::move(fresh);
   by_owner_.clear();
-  for (auto& [k, v] : items_) IndexLocked(k, *v);
-  return gone;
+  for (auto& [k, v] : items_) IndexLocked(k, v);
+  return changes;
 }
 
 void Store::MarkSynced() {
@@ -106,23 +154,25 @@ std::size_t Store::Size() const {
 ObjectPtr Store::Get(std::string_view key) const {
   std::shared_lock lock(mu_);
   auto it = items_.find(key);
-  return it == items_.end() ? nullptr : it->second;
+  return it == items_.end() ? nullptr : Load(it->second);
 }
 
 std::vector<ObjectPtr> Store::List(std::string_view ns, const LabelSelector& selector) const {
   std::shared_lock lock(mu_);
   std::vector<ObjectPtr> out;
+  auto add = [&](const Entry& e) {
+    auto o = Load(e);
+    if (selector.Matches(*o)) out.push_back(std::move(o));
+  };
   if (!ns.empty()) {
     // Keys sort by namespace first, so one namespace is a contiguous range.
     std::string prefix = std::string(ns) + "/";
     for (auto it = items_.lower_bound(prefix); it != items_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-      if (selector.Matches(*it->second)) out.push_back(it->second);
+      add(it->second);
     }
     return out;
   }
-  for (const auto& [k, v] : items_) {
-    if (selector.Matches(*v)) out.push_back(v);
-  }
+  for (const auto& [k, v] : items_) add(v);
   return out;
 }
 
@@ -132,7 +182,7 @@ std::vector<ObjectPtr> Store::ByOwnerUid(std::string_view uid) const {
   auto it = by_owner_.find(std::string(uid));
   if (it == by_owner_.end()) return out;
   for (const auto& key : it->second) {
-    if (auto o = items_.find(key); o != items_.end()) out.push_back(o->second);
+    if (auto o = items_.find(key); o != items_.end()) out.push_back(Load(o->second));
   }
   return out;
 }

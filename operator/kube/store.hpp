@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,10 +43,36 @@ class ObjectCache {
   virtual bool HasSynced() const = 0;
 };
 
+struct StoreOptions {
+  // Keep every object as MessagePack bytes and hand out a freshly parsed snapshot on each
+  // read. nlohmann::json's tree costs ~100 bytes per key (a map node per member); the bytes
+  // are 4-6x smaller (tests/bench/informer_bench.sh). For caches read by key a few times
+  // per reconcile (owned objects); a cache listed whole on hot paths should stay parsed.
+  bool compact = false;
+};
+
 // The thread-safe store behind an informer, indexed by key, namespace and owner UID.
 // Usable directly as an ObjectCache fake in unit tests (Add objects, mark synced).
 class Store final : public ObjectCache {
  public:
+  // One object in the form the store keeps it (parsed, or packed when compact), with what
+  // the indexes and a relist need, so neither has to parse it again.
+  struct Entry {
+    ObjectPtr object;                 // when not compact
+    std::string packed;               // when compact: MessagePack
+    std::string resource_version;
+    std::vector<std::string> owner_uids;
+  };
+  // What a Replace changed, for informer handlers (objects parsed only for these).
+  struct Changes {
+    std::vector<std::string> added;                            // keys
+    std::vector<std::pair<std::string, ObjectPtr>> updated;    // key, previous object (resourceVersion changed)
+    std::vector<ObjectPtr> gone;                               // last known state
+  };
+
+  Store() = default;
+  explicit Store(StoreOptions options) : opts_(options) {}
+
   // Inserts or replaces; returns the previous object (nullptr if new).
   ObjectPtr Upsert(ObjectPtr obj);
   ObjectPtr Upsert(nlohmann::json obj) { return Upsert(std::make_shared<const nlohmann::json>(std::move(obj))); }
@@ -53,8 +80,14 @@ class Store final : public ObjectCache {
   ObjectPtr Remove(std::string_view key);
   // Replaces the whole content (after a relist); returns the objects that disappeared.
   std::vector<ObjectPtr> Replace(std::vector<ObjectPtr> objects);
+  // The same from prepared entries (an informer packs each page of a LIST as it arrives, so a
+  // relist never holds every object parsed at once).
+  Entry Prepare(const nlohmann::json& obj) const;
+  Entry Prepare(ObjectPtr obj) const;
+  Changes Replace(std::vector<std::pair<std::string, Entry>> entries);
   void MarkSynced();
   std::size_t Size() const;
+  bool compact() const noexcept { return opts_.compact; }
 
   ObjectPtr Get(std::string_view key) const override;
   using ObjectCache::Get;
@@ -65,11 +98,13 @@ class Store final : public ObjectCache {
   bool HasSynced() const override;
 
  private:
-  void IndexLocked(const std::string& key, const nlohmann::json& obj);
-  void UnindexLocked(const std::string& key, const nlohmann::json& obj);
+  ObjectPtr Load(const Entry& e) const;
+  void IndexLocked(const std::string& key, const Entry& e);
+  void UnindexLocked(const std::string& key, const Entry& e);
 
+  StoreOptions opts_;
   mutable std::shared_mutex mu_;
-  std::map<std::string, ObjectPtr, std::less<>> items_;
+  std::map<std::string, Entry, std::less<>> items_;
   std::unordered_map<std::string, std::unordered_set<std::string>> by_owner_;
   bool synced_ = false;
 };

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "common/log/log.hpp"
@@ -37,12 +38,19 @@ struct Manager::Impl {
   std::atomic<bool> ready{false};
   bool started = false;
 
-  kube::Informer& InformerFor(const kube::Resource& r, const std::string& selector) {
+  kube::Informer& InformerFor(const kube::Resource& r, const std::string& selector,
+                              std::optional<kube::InformerOptions> informer_options = std::nullopt) {
     std::string key = r.String() + "|" + selector;
     auto it = informers.find(key);
+    if (it != informers.end() && informer_options) {
+      throw std::logic_error("Manager: cache options for " + r.String() + " set after the cache was created");
+    }
     if (it == informers.end()) {
       if (started) throw std::logic_error("Manager: informer for " + r.String() + " requested after Run");
-      it = informers.emplace(key, std::make_unique<kube::Informer>(client, r, options.watch_namespace, selector)).first;
+      it = informers
+               .emplace(key, std::make_unique<kube::Informer>(client, r, options.watch_namespace, selector,
+                                                              informer_options.value_or(kube::InformerOptions{})))
+               .first;
     }
     return *it->second;
   }
@@ -88,6 +96,11 @@ std::shared_ptr<kube::EventRecorder> Manager::events() { return impl_->events; }
 
 std::shared_ptr<kube::ObjectCache> Manager::Cache(const kube::Resource& r, const std::string& label_selector) {
   return impl_->InformerFor(r, label_selector).store();
+}
+
+std::shared_ptr<kube::ObjectCache> Manager::Cache(const kube::Resource& r, const std::string& label_selector,
+                                                  kube::InformerOptions informer_options) {
+  return impl_->InformerFor(r, label_selector, std::move(informer_options)).store();
 }
 
 void Manager::AddController(kube::ControllerSpec spec) {

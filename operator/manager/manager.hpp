@@ -9,6 +9,7 @@
 #include "operator/kube/client.hpp"
 #include "operator/kube/controller.hpp"
 #include "operator/kube/events.hpp"
+#include "operator/kube/informer.hpp"
 #include "operator/kube/store.hpp"
 #include "operator/manager/options.hpp"
 
@@ -43,6 +44,11 @@ class Manager {
   // Options.watch_namespace is empty; cluster-scoped resources are cluster-wide).
   // Must be called before Run. Synced before any controller's worker starts.
   std::shared_ptr<kube::ObjectCache> Cache(const kube::Resource& r, const std::string& label_selector = {});
+  // The same, creating the informer with these options (a transform, a compact store). Only
+  // the first request of a (resource, selector) may set them: throws std::logic_error when
+  // that cache already exists.
+  std::shared_ptr<kube::ObjectCache> Cache(const kube::Resource& r, const std::string& label_selector,
+                                           kube::InformerOptions informer_options);
 
   void AddController(kube::ControllerSpec spec);
 

@@ -3,9 +3,10 @@
 //
 //   informer_bench populate KUBECONFIG NAMESPACE COUNT [WRITERS]
 //       creates COUNT ConfigMaps labelled bench=informer, each with a 2 kB data value.
-//   informer_bench run KUBECONFIG NAMESPACE COUNT [WRITERS] [keep-managed-fields]
+//   informer_bench run KUBECONFIG NAMESPACE COUNT [WRITERS] [keep-managed-fields] [compact]
 //       runs ONE informer over them and prints one line of key=value results
-//       (keep-managed-fields: cache objects whole, as before the informer stripped them):
+//       (keep-managed-fields: cache objects whole, as before the informer stripped them;
+//       compact: a packed store, InformerOptions::compact, as the operator's owned caches):
 //       - list_s: start -> cache synced (initial LIST, paginated, + handlers);
 //       - rss_*/heap_*: process RSS and malloc'd bytes before the informer and once synced
 //         (per object = delta / COUNT), and the JSON size of a cached object;
@@ -21,6 +22,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
 #include <functional>
 #include <iostream>
 #include <mutex>
@@ -176,7 +178,7 @@ std::string UpdateAll(kube::Client& client, kube::Informer& inf, const std::stri
 double Secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::string& ns, int count, int writers,
-                bool keep_managed_fields) {
+                bool keep_managed_fields, bool compact) {
   // Warm the client (TLS, thread pool) so the baseline holds it.
   client->Get(kube::resources::kNamespaces, "", ns);
   malloc_trim(0);
@@ -186,6 +188,7 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
   Observer obs;
   kube::InformerOptions io;
   io.strip_managed_fields = !keep_managed_fields;
+  io.compact = compact;
   kube::Informer inf(client, kube::resources::kConfigMaps, ns, std::string(kLabel) + "=" + kLabelValue, io);
   kube::InformerHandlers h;
   h.on_add = [&](const kube::ObjectPtr& o) { obs.OnObject(o); };
@@ -246,11 +249,11 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
   inf.Stop();
 
   std::printf(
-      "run objects=%d managed_fields=%s list_s=%.2f list_obj_per_s=%.0f rss_base_mb=%.1f rss_synced_mb=%.1f rss_trimmed_mb=%.1f "
+      "run objects=%d managed_fields=%s store=%s list_s=%.2f list_obj_per_s=%.0f rss_base_mb=%.1f rss_synced_mb=%.1f rss_trimmed_mb=%.1f "
       "rss_end_mb=%.1f heap_free_mb=%.1f rss_per_obj_kb=%.2f heap_per_obj_kb=%.2f json_per_obj_kb=%.2f "
       "live_write_s=%.2f live_seen_s=%.2f live_events_per_s=%.0f "
       "backlog_write_s=%.2f drain_s=%.2f drain_events_per_s=%.0f relists=%llu rewatches=%llu\n",
-      count, keep_managed_fields ? "kept" : "stripped", list_s, count / list_s, rss0 / 1024.0, rss1 / 1024.0, rss1_trim / 1024.0, rss_end / 1024.0,
+      count, keep_managed_fields ? "kept" : "stripped", compact ? "compact" : "parsed", list_s, count / list_s, rss0 / 1024.0, rss1 / 1024.0, rss1_trim / 1024.0, rss_end / 1024.0,
       heap1_free / 1024.0 / 1024.0,
       (rss1 - rss0) / static_cast<double>(count), (static_cast<double>(heap1) - heap0) / 1024.0 / count,
       json_bytes / 1024.0 / count, live_write_s, live_seen_s, count / live_seen_s, backlog_write_s, drain_s,
@@ -263,7 +266,7 @@ int RunInformer(const std::shared_ptr<kube::RestClient>& client, const std::stri
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::cerr << "usage: informer_bench populate|run KUBECONFIG NAMESPACE COUNT [WRITERS] [keep-managed-fields]\n";
+    std::cerr << "usage: informer_bench populate|run KUBECONFIG NAMESPACE COUNT [WRITERS] [keep-managed-fields] [compact]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -273,7 +276,8 @@ int main(int argc, char** argv) {
   try {
     auto client = std::make_shared<kube::RestClient>(kube::LoadKubeconfigFile(argv[2]));
     if (mode == "populate") return Populate(*client, ns, count, writers);
-    if (mode == "run") return RunInformer(client, ns, count, writers, argc > 6 && std::string(argv[6]) == "keep-managed-fields");
+    const std::set<std::string> flags(argv + std::min(argc, 6), argv + argc);
+    if (mode == "run") return RunInformer(client, ns, count, writers, flags.count("keep-managed-fields") > 0, flags.count("compact") > 0);
   } catch (const std::exception& e) {
     std::cerr << "informer_bench: " << e.what() << "\n";
     return 1;

@@ -8,6 +8,8 @@
 #     WRITERS=16            parallel writers (populate and updates)
 #     KEEP_MANAGED_FIELDS=1 cache objects whole (the informer strips metadata.managedFields
 #                           by default), to compare
+#     COMPACT=1             a packed store (InformerOptions::compact, as the operator's caches of
+#                           owned objects), to compare with the parsed one
 #     TENANT_CLUSTER_DIR    a running cluster (cluster.sh up DIR); default: a private one,
 #                           started and torn down here
 #     INFORMER_BENCH        the benchmark binary; default: build/bench/tests/bench/informer_bench,
@@ -64,7 +66,7 @@ for n in $COUNTS; do
   load_before=$(load)
   pop=$("$bin" populate "$kubeconfig" "$ns" "$n" "$WRITERS")
   echo "$pop" >&2
-  out=$("$bin" run "$kubeconfig" "$ns" "$n" "$WRITERS" ${KEEP_MANAGED_FIELDS:+keep-managed-fields})
+  out=$("$bin" run "$kubeconfig" "$ns" "$n" "$WRITERS" ${KEEP_MANAGED_FIELDS:+keep-managed-fields} ${COMPACT:+compact})
   echo "$out" >&2
   load_after=$(load)
   rows+=("$(printf '%7s %7s %8s %7s %8s %8s %7s %7s %7s %7s %8s %9s %8s %9s %4s/%-4s | %s -> %s' \
@@ -80,7 +82,9 @@ done
 echo
 mf=stripped
 [[ -n ${KEEP_MANAGED_FIELDS:-} ]] && mf=kept
-echo "informer benchmark ($(nproc) cores, writers=$WRITERS, payload 2 kB/object, managedFields $mf; RSS in MB, per-object in kB)"
+store=parsed
+[[ -n ${COMPACT:-} ]] && store=compact
+echo "informer benchmark ($(nproc) cores, writers=$WRITERS, payload 2 kB/object, managedFields $mf, $store store; RSS in MB, per-object in kB)"
 printf '%7s %7s %8s %7s %8s %8s %7s %7s %7s %7s %8s %9s %8s %9s %9s | %s\n' \
   objects create/s list_s list/s rss_base rss_sync free_mb rss/obj heap/obj json/obj live_s live_ev/s drain_s drain_ev/s relst/rew \
   "load (1/5/15 min) before -> after"
