@@ -19,28 +19,14 @@ std::optional<std::string> NormalizeUsername(std::string_view username) {
   return out;
 }
 
-namespace {
-// One statement for both forms: `source` yields the row to insert.
-std::string SeedSql(std::string_view source) {
+std::string_view SeedUserSql() {
   return "WITH \"created\" AS ("
-         "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") " + std::string(source) +
-         " ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"), "
+         "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") VALUES ($1, $2, $3) "
+         "ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"), "
          "\"audited\" AS (INSERT INTO \"audit_log\" (\"user_id\", \"action\", \"entity\", "
          "\"entity_id\", \"request_id\") SELECT NULL, 'create', 'user', \"id\"::text, $4 "
          "FROM \"created\") "
          "SELECT \"id\" FROM \"created\"";
-}
-}  // namespace
-
-std::string_view SeedUserSql() {
-  static const std::string sql = SeedSql("VALUES ($1, $2, $3)");
-  return sql;
-}
-
-std::string_view SeedFirstUserSql() {
-  static const std::string sql =
-      SeedSql("SELECT $1::text, $2::text, $3::text WHERE NOT EXISTS (SELECT 1 FROM \"users\")");
-  return sql;
 }
 
 PreparedUser PrepareUser(std::string_view username, std::string_view password, std::string_view role,

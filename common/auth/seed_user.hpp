@@ -20,12 +20,6 @@ std::optional<std::string> NormalizeUsername(std::string_view username);
 // Params: $1 username (normalized), $2 bcrypt hash, $3 role, $4 audit request id.
 std::string_view SeedUserSql();
 
-// The same insert (same parameters, same audit_log row, the new id returned), made only
-// while "users" is empty: a tenant's first admin. Checking and inserting in one statement
-// means a user created meanwhile (e.g. by `tenant-api create-user`) is never joined by an
-// unwanted second admin, and the caller needs no separate count. Pure.
-std::string_view SeedFirstUserSql();
-
 // A validated user with its bcrypt hash, ready for SeedUserSql. Holds no plain password.
 struct PreparedUser {
   std::string username;  // normalized

@@ -1,12 +1,10 @@
 #pragma once
-// bcrypt for the first admin user of each tenant (cost 12 = ~250 ms of CPU, or the lower
-// cost the reconciler picks for a password it generated itself), computed on background
-// threads instead of a reconcile worker: the workers keep provisioning other
+// bcrypt (cost 12, ~250 ms of CPU) for the first admin user of each tenant, computed on
+// background threads instead of a reconcile worker: the workers keep provisioning other
 // tenants (databases, Secrets, Deployments) while hashes are made, and a tenant waiting
 // for its hash is re-queued through `on_ready` the moment it exists. The threads run at
 // normal priority: measured on a loaded machine, nice 10 starved them (the hashes are on
-// the critical path to Ready: 200 tenants = 50 CPU seconds of bcrypt at cost 12).
-#include <chrono>
+// the critical path to Ready: 200 tenants = 50 CPU seconds of bcrypt).
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -27,7 +25,7 @@ class AdminHasher {
   // `threads` background threads (0: Get hashes inline, for unit tests);
   // `on_ready(key)` is called from them when the user for `key` has been prepared (or
   // failed).
-  AdminHasher(int threads, std::function<void(const std::string& key)> on_ready);
+  AdminHasher(unsigned cost, int threads, std::function<void(const std::string& key)> on_ready);
   ~AdminHasher();
   AdminHasher(const AdminHasher&) = delete;
   AdminHasher& operator=(const AdminHasher&) = delete;
@@ -37,9 +35,9 @@ class AdminHasher {
     std::string error;                       // set when preparing failed (invalid input)
   };
   // The prepared user for (key, username, password) when done; otherwise queues the job
-  // hashing at bcrypt `cost` (once; a different username/password replaces a queued or
-  // finished one, a different cost alone does not) and returns an empty Outcome.
-  Outcome Get(const std::string& key, const std::string& username, const std::string& password, unsigned cost);
+  // (once; a different username/password replaces a queued or finished one) and returns
+  // an empty Outcome.
+  Outcome Get(const std::string& key, const std::string& username, const std::string& password);
   // Drops whatever is kept for `key` (the user was inserted, or the tenant is gone).
   void Forget(const std::string& key);
   // Jobs waiting or running (for tests and metrics).
@@ -49,13 +47,12 @@ class AdminHasher {
   struct Job {
     std::string username;
     std::string password;
-    unsigned cost = 12;
-    std::chrono::steady_clock::time_point queued;  // for the debug line when done
     bool done = false;
     Outcome outcome;
   };
   void Run(std::stop_token stop);
 
+  unsigned cost_;
   std::function<void(const std::string&)> on_ready_;
   mutable std::mutex mu_;
   std::condition_variable_any cv_;

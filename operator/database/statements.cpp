@@ -129,7 +129,7 @@ std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_
 }
 
 Statement SeedFirstAdmin(const auth::PreparedUser& user) {
-  return {std::string(auth::SeedFirstUserSql()), {user.username, user.password_hash, user.role, "tenant-operator"},
+  return {std::string(auth::SeedUserSql()), {user.username, user.password_hash, user.role, "tenant-operator"},
           "SeedFirstAdmin"};
 }
 

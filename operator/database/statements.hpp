@@ -70,10 +70,9 @@ std::string OrphanedComment(std::string_view ns, std::string_view name, std::str
 std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_exists,
                                             const std::vector<std::string>& existing_roles);
 
-// First admin user of the tenant API: tenant-api's own seeding statement (common/auth) in
-// its first-user form, with the user prepared (validated, bcrypt-hashed) by
-// auth::PrepareUser. Inserts, with its audit_log row, only while the tenant has no users;
-// returns the new id (no row when nothing was inserted).
+// First admin user of the tenant API: tenant-api's own seeding statement (common/auth),
+// with the user prepared (validated, bcrypt-hashed) by auth::PrepareUser. Inserts unless
+// the username exists, with its audit_log row.
 Statement SeedFirstAdmin(const auth::PreparedUser& user);
 
 }  // namespace tenant::database
