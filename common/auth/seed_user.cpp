@@ -19,7 +19,12 @@ std::optional<std::string> NormalizeUsername(std::string_view username) {
   return out;
 }
 
-std::string_view SeedUserSql() {
+std::string_view SeedUserSql(bool audit_log_exists) {
+  if (!audit_log_exists) {
+    return "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") "
+           "VALUES ($1, $2, $3) "
+           "ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"";
+  }
   return "WITH \"created\" AS ("
          "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") VALUES ($1, $2, $3) "
          "ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"), "
@@ -28,6 +33,8 @@ std::string_view SeedUserSql() {
          "FROM \"created\") "
          "SELECT \"id\" FROM \"created\"";
 }
+
+std::string_view AuditLogExistsSql() { return "SELECT to_regclass('audit_log') IS NOT NULL AS \"audit_log\""; }
 
 PreparedUser PrepareUser(std::string_view username, std::string_view password, std::string_view role,
                          unsigned cost) {
@@ -46,7 +53,10 @@ PreparedUser PrepareUser(std::string_view username, std::string_view password, s
 SeedResult SeedUser(pg::Connection& conn, std::string_view username, std::string_view password,
                     std::string_view role, std::string_view audit_request_id) {
   const PreparedUser user = PrepareUser(username, password, role, kBcryptCost);
-  pg::Result r = conn.Exec(SeedUserSql(), {user.username, user.password_hash, user.role, audit_request_id});
+  const bool audited = conn.Exec(AuditLogExistsSql()).Bool(0, "audit_log");
+  pg::Params params{user.username, user.password_hash, user.role};
+  if (audited) params.emplace_back(std::string(audit_request_id));
+  pg::Result r = conn.Exec(SeedUserSql(audited), params);
   SeedResult out;
   if (!r.empty()) {
     out.created = true;

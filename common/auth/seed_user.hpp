@@ -16,9 +16,15 @@ namespace tenant::auth {
 std::optional<std::string> NormalizeUsername(std::string_view username);
 
 // The statement that inserts one user unless the username exists, writing its audit_log
-// row in the same statement; returns the new id (no row when it existed). Pure.
-// Params: $1 username (normalized), $2 bcrypt hash, $3 role, $4 audit request id.
-std::string_view SeedUserSql();
+// row in the same statement when `audit_log_exists`; returns the new id (no row when it
+// existed). Pure. audit_log comes with a later migration than users, so a tenant pinned
+// to an older schemaVersion has users but no audit_log (see AuditLogExistsSql).
+// Params: $1 username (normalized), $2 bcrypt hash, $3 role, and with audit_log $4 the
+// audit request id.
+std::string_view SeedUserSql(bool audit_log_exists = true);
+
+// One row, one boolean column "audit_log": whether the audit_log table exists.
+std::string_view AuditLogExistsSql();
 
 // A validated user with its bcrypt hash, ready for SeedUserSql. Holds no plain password.
 struct PreparedUser {

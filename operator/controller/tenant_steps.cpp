@@ -285,7 +285,10 @@ Step TenantReconciler::EnsureSchema(Context& ctx) {
 
   // First admin user, only while the tenant has no users at all. Its bcrypt hash (cost
   // 12) is made off the worker; until it exists the tenant waits (re-queued when ready).
-  if (exec.Query(db, database::CountUsers()).Int(0, "count", -1) == 0) {
+  // audit_log comes with a later migration than users: a tenant pinned to an older
+  // schemaVersion gets its admin without the audit row.
+  const database::Rows users = exec.Query(db, database::CountUsers());
+  if (users.Int(0, "count", -1) == 0) {
     AdminHasher::Outcome admin = hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password);
     if (!admin.error.empty()) {
       return Step::Stall("InvalidAdminCredentials", "the first admin user in Secret " +
@@ -298,7 +301,7 @@ Step TenantReconciler::EnsureSchema(Context& ctx) {
               "schema at version " + std::to_string(target) + "; creating the first admin user");
       return Step::Ok();
     }
-    exec.Execute(db, database::SeedFirstAdmin(*admin.user));
+    exec.Execute(db, database::SeedFirstAdmin(*admin.user, users.Bool(0, "audit_log")));
     Event(ctx, false, "AdminSeeded", "SeedAdmin",
           "created the first admin user \"" + admin.user->username + "\" (password in Secret " +
               api::AdminSecretName(t.metadata.name) + ")");

@@ -28,7 +28,10 @@ Statement SelectPublicSchema() {
           "SelectPublicSchema"};
 }
 
-Statement CountUsers() { return {"SELECT count(*) AS count FROM \"users\"", {}, "CountUsers"}; }
+Statement CountUsers() {
+  return {"SELECT count(*) AS count, to_regclass('audit_log') IS NOT NULL AS audit_log FROM \"users\"", {},
+          "CountUsers"};
+}
 
 Statement CreateOwnerRole(const TenantNames& n) {
   return {"CREATE ROLE " + QuoteIdentifier(n.owner_role) + " NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION",
@@ -128,9 +131,11 @@ std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_
   return out;
 }
 
-Statement SeedFirstAdmin(const auth::PreparedUser& user) {
-  return {std::string(auth::SeedUserSql()), {user.username, user.password_hash, user.role, "tenant-operator"},
-          "SeedFirstAdmin"};
+Statement SeedFirstAdmin(const auth::PreparedUser& user, bool audit_log_exists) {
+  Statement st{std::string(auth::SeedUserSql(audit_log_exists)), {user.username, user.password_hash, user.role},
+               "SeedFirstAdmin"};
+  if (audit_log_exists) st.params.emplace_back("tenant-operator");
+  return st;
 }
 
 }  // namespace tenant::database

@@ -72,7 +72,7 @@ std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_
 
 // First admin user of the tenant API: tenant-api's own seeding statement (common/auth),
 // with the user prepared (validated, bcrypt-hashed) by auth::PrepareUser. Inserts unless
-// the username exists, with its audit_log row.
-Statement SeedFirstAdmin(const auth::PreparedUser& user);
+// the username exists, with its audit_log row when that table exists (CountUsers says).
+Statement SeedFirstAdmin(const auth::PreparedUser& user, bool audit_log_exists);
 
 }  // namespace tenant::database

@@ -97,9 +97,14 @@ TEST_CASE("Deletion statements cover only what still exists, in a safe order", "
 
 TEST_CASE("First admin seeding uses tenant-api's statement with a prepared user", "[database]") {
   tenant::auth::PreparedUser user{"admin", "$2b$12$hash", "admin"};
-  auto st = SeedFirstAdmin(user);
+  auto st = SeedFirstAdmin(user, true);
   CHECK(st.sql == tenant::auth::SeedUserSql());
   CHECK(Values(st) == std::vector<std::string>{"admin", "$2b$12$hash", "admin", "tenant-operator"});
+  // A schema older than audit_log: the same user, no audit row.
+  auto old_schema = SeedFirstAdmin(user, false);
+  CHECK(old_schema.sql == tenant::auth::SeedUserSql(false));
+  CHECK(old_schema.sql.find("audit_log") == std::string::npos);
+  CHECK(Values(old_schema) == std::vector<std::string>{"admin", "$2b$12$hash", "admin"});
 }
 
 TEST_CASE("Random tokens are long, URL-safe and distinct", "[database]") {

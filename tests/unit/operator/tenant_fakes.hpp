@@ -207,8 +207,8 @@ class FakeExecutor final : public database::SqlExecutor {
       out.columns = {"public_has_privileges", "owner"};
       out.rows.push_back({d.public_schema_privileges ? "t" : "f", d.schema_owner});
     } else if (st.action == "CountUsers") {
-      out.columns = {"count"};
-      out.rows.push_back({std::to_string(databases.at(std::string(db)).users)});
+      out.columns = {"count", "audit_log"};
+      out.rows.push_back({std::to_string(databases.at(std::string(db)).users), "t"});
     } else if (st.action == "SelectServerInfo") {
       out.columns = {"server_version", "is_superuser"};
       out.rows.push_back({"15.99", "t"});
