@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "common/pg/quote.hpp"
+#include "common/tenancy/database_names.hpp"
 #include "tests/e2e/operator/tenant_e2e_env.hpp"
 
 using namespace tenant;
@@ -16,8 +17,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string OwnerRole(const std::string& tenant_id) { return "erp_tenant_" + tenant_id + "_owner"; }
 
 // What the doc's reader has on disk after its first two commands: the URI and the CA
 // from the tenant's <tenant>-db Secret.
@@ -77,7 +76,7 @@ void Kubectl(TenantEnv& env, const std::vector<std::string>& args) { env.cluster
 // empty the schema, pg_restore as the owner role, resume.
 void RestoreAsDocumented(TenantEnv& env, const std::string& ns, const std::string& tenant, const std::string& tenant_id,
                          const TenantLogin& login, const std::filesystem::path& dump) {
-  const std::string owner = OwnerRole(tenant_id);
+  const std::string owner = tenancy::OwnerRole(tenant_id);
   Kubectl(env, {"-n", ns, "patch", "tenant", tenant, "--type", "merge", "-p", R"({"spec":{"api":{"replicas":0}}})"});
   Kubectl(env, {"-n", ns, "rollout", "status", "deployment/" + tenant + "-api", "--timeout=60s"});
   Kubectl(env, {"-n", ns, "patch", "tenant", tenant, "--type", "merge", "-p", R"({"spec":{"suspend":true}})"});
@@ -115,8 +114,8 @@ void CheckRestored(TenantEnv& env, const std::string& ns, const std::string& ten
   CHECK(TenantData(login) == data_at_dump);
   // Tables of newer migrations are created again, empty: nothing written after the dump stays.
   CHECK(login.Exec("SELECT count(*) FROM orders").Int64(0, 0) == 0);
-  auto su = pg::Connection::Connect(env.pg.ConnInfo("erp_tenant_" + tenant_id), 5s);
-  CHECK(ForeignOwnedObjects(su, OwnerRole(tenant_id)).empty());
+  auto su = pg::Connection::Connect(env.pg.ConnInfo(tenancy::DatabaseName(tenant_id)), 5s);
+  CHECK(ForeignOwnedObjects(su, tenancy::OwnerRole(tenant_id)).empty());
   CHECK(Rows(su, "SELECT version, name, checksum, applied_at FROM schema_migrations WHERE version <= $1 ORDER BY version",
              {std::to_string(dump_version)}) == migrations_at_dump);
   // What the operator sees: the versions after the dump's were applied again, after the restore.
