@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 namespace tenant::auth {
@@ -47,6 +49,20 @@ const std::string& DummyHash() {
   return dummy;
 }
 
+// DummyHash at any cost, made once per cost on first use.
+const std::string& DummyHashAt(unsigned cost) {
+  static std::mutex mu;
+  static std::map<unsigned, std::string> by_cost;
+  std::lock_guard lock(mu);
+  auto it = by_cost.find(cost);
+  if (it == by_cost.end()) {
+    std::string pw;
+    for (unsigned char c : RandomBytes(24)) pw.push_back(static_cast<char>('a' + c % 26));
+    it = by_cost.emplace(cost, HashPassword(pw, cost)).first;
+  }
+  return it->second;  // std::map never moves its elements
+}
+
 }  // namespace
 
 std::string HashPassword(std::string_view password, unsigned cost) {
@@ -64,14 +80,26 @@ std::string HashPassword(std::string_view password, unsigned cost) {
   return out;
 }
 
-bool VerifyPassword(std::string_view password, std::string_view stored_hash) {
-  const bool acceptable = password.size() <= kMaxPasswordBytes && password.find('\0') == std::string_view::npos &&
-                          stored_hash.substr(0, 4) == "$2b$";
+unsigned BcryptCostOf(std::string_view stored_hash) {
+  if (stored_hash.size() < 7 || stored_hash.substr(0, 4) != "$2b$" || stored_hash[6] != '$') return 0;
+  const char tens = stored_hash[4], ones = stored_hash[5];
+  if (tens < '0' || tens > '3' || ones < '0' || ones > '9') return 0;
+  return static_cast<unsigned>((tens - '0') * 10 + (ones - '0'));
+}
+
+bool VerifyPassword(std::string_view password, std::string_view stored_hash, unsigned min_cost) {
+  const unsigned cost = BcryptCostOf(stored_hash);
+  const bool acceptable =
+      password.size() <= kMaxPasswordBytes && password.find('\0') == std::string_view::npos && cost != 0;
   if (!acceptable) {
     BcryptMatches(password.substr(0, std::min(password.find('\0'), kMaxPasswordBytes)), DummyHash());
     return false;
   }
-  return BcryptMatches(password, stored_hash);
+  const bool matches = BcryptMatches(password, stored_hash);
+  // bcrypt at cost c does 2^c rounds, and 2^min - 2^c is the sum of 2^k for k in [c, min):
+  // one extra check against a never-matching hash of each of those costs.
+  for (unsigned k = cost; k < min_cost && k < 32; ++k) BcryptMatches(password, DummyHashAt(k));
+  return matches;
 }
 
 bool VerifyAgainstDummy(std::string_view password) {

@@ -21,8 +21,14 @@ inline constexpr std::size_t kMinPasswordBytes = 12;
 std::string HashPassword(std::string_view password, unsigned cost = kBcryptCost);
 
 // Constant-time check of password against a stored $2b$ hash; false for malformed hashes
-// (which still cost one bcrypt, so they are not distinguishable by timing).
-bool VerifyPassword(std::string_view password, std::string_view stored_hash);
+// (which still cost one bcrypt, so they are not distinguishable by timing). A hash made at
+// a lower cost than `min_cost` (the operator's generated first-admin password, cost 10) is
+// padded with bcrypt work up to one check at `min_cost`, so timing does not single out
+// that user either.
+bool VerifyPassword(std::string_view password, std::string_view stored_hash, unsigned min_cost = 0);
+
+// The cost a $2b$ hash was made with; 0 when it is not a $2b$ hash.
+unsigned BcryptCostOf(std::string_view stored_hash);
 
 // For logins of users that do not exist: as slow as a real check, never true.
 bool VerifyAgainstDummy(std::string_view password);

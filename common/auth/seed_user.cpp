@@ -19,19 +19,36 @@ std::optional<std::string> NormalizeUsername(std::string_view username) {
   return out;
 }
 
-std::string_view SeedUserSql(bool audit_log_exists) {
-  if (!audit_log_exists) {
-    return "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") "
-           "VALUES ($1, $2, $3) "
-           "ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"";
-  }
-  return "WITH \"created\" AS ("
-         "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") VALUES ($1, $2, $3) "
-         "ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"), "
+namespace {
+// One statement for every form: `source` yields the row to insert; with audit_log the
+// new user's audit row is written in the same statement.
+std::string SeedSql(std::string_view source, bool audit_log_exists) {
+  const std::string insert = "INSERT INTO \"users\" (\"username\", \"password_hash\", \"role\") " +
+                             std::string(source) + " ON CONFLICT (\"username\") DO NOTHING RETURNING \"id\"";
+  if (!audit_log_exists) return insert;
+  return "WITH \"created\" AS (" + insert +
+         "), "
          "\"audited\" AS (INSERT INTO \"audit_log\" (\"user_id\", \"action\", \"entity\", "
          "\"entity_id\", \"request_id\") SELECT NULL, 'create', 'user', \"id\"::text, $4 "
          "FROM \"created\") "
          "SELECT \"id\" FROM \"created\"";
+}
+
+constexpr std::string_view kValues = "VALUES ($1, $2, $3)";
+constexpr std::string_view kFirstUser =
+    "SELECT $1::text, $2::text, $3::text WHERE NOT EXISTS (SELECT 1 FROM \"users\")";
+}  // namespace
+
+std::string_view SeedUserSql(bool audit_log_exists) {
+  static const std::string with_audit = SeedSql(kValues, true);
+  static const std::string without_audit = SeedSql(kValues, false);
+  return audit_log_exists ? with_audit : without_audit;
+}
+
+std::string_view SeedFirstUserSql(bool audit_log_exists) {
+  static const std::string with_audit = SeedSql(kFirstUser, true);
+  static const std::string without_audit = SeedSql(kFirstUser, false);
+  return audit_log_exists ? with_audit : without_audit;
 }
 
 std::string_view AuditLogExistsSql() { return "SELECT to_regclass('audit_log') IS NOT NULL AS \"audit_log\""; }

@@ -23,6 +23,12 @@ std::optional<std::string> NormalizeUsername(std::string_view username);
 // audit request id.
 std::string_view SeedUserSql(bool audit_log_exists = true);
 
+// The same insert (same parameters, same audit_log rule, the new id returned), made only
+// while "users" is empty: a tenant's first admin. Checking and inserting in one statement
+// means a user created meanwhile (e.g. by `tenant-api create-user`) is never joined by an
+// unwanted second admin, and the caller needs no separate count. Pure.
+std::string_view SeedFirstUserSql(bool audit_log_exists = true);
+
 // One row, one boolean column "audit_log": whether the audit_log table exists.
 std::string_view AuditLogExistsSql();
 

@@ -7,8 +7,8 @@
 
 namespace tenant::controller {
 
-AdminHasher::AdminHasher(unsigned cost, int threads, std::function<void(const std::string& key)> on_ready)
-    : cost_(cost), on_ready_(std::move(on_ready)) {
+AdminHasher::AdminHasher(int threads, std::function<void(const std::string& key)> on_ready)
+    : on_ready_(std::move(on_ready)) {
   for (int i = 0; i < threads; ++i) {
     threads_.emplace_back([this](std::stop_token stop) { Run(stop); });
   }
@@ -33,8 +33,8 @@ AdminHasher::Outcome Prepare(const std::string& username, const std::string& pas
 }  // namespace
 
 AdminHasher::Outcome AdminHasher::Get(const std::string& key, const std::string& username,
-                                      const std::string& password) {
-  if (threads_.empty()) return Prepare(username, password, cost_);
+                                      const std::string& password, unsigned cost) {
+  if (threads_.empty()) return Prepare(username, password, cost);
   std::lock_guard lock(mu_);
   auto it = jobs_.find(key);
   if (it != jobs_.end() && it->second.username == username && it->second.password == password) {
@@ -42,7 +42,7 @@ AdminHasher::Outcome AdminHasher::Get(const std::string& key, const std::string&
   }
   const bool queued = it != jobs_.end() && !it->second.done &&
                       std::find(queue_.begin(), queue_.end(), key) != queue_.end();
-  jobs_[key] = Job{username, password, false, {}};
+  jobs_[key] = Job{username, password, cost, std::chrono::steady_clock::now(), false, {}};
   if (!queued) queue_.push_back(key);
   cv_.notify_one();
   return {};
@@ -62,6 +62,8 @@ std::size_t AdminHasher::Pending() const {
 void AdminHasher::Run(std::stop_token stop) {
   for (;;) {
     std::string key, username, password;
+    unsigned cost = 0;
+    std::chrono::steady_clock::time_point queued;
     {
       std::unique_lock lock(mu_);
       if (!cv_.wait(lock, stop, [this] { return !queue_.empty(); })) return;
@@ -70,8 +72,18 @@ void AdminHasher::Run(std::stop_token stop) {
       const Job& job = jobs_.at(key);
       username = job.username;
       password = job.password;
+      cost = job.cost;
+      queued = job.queued;
     }
-    Outcome out = Prepare(username, password, cost_);
+    const auto started = std::chrono::steady_clock::now();
+    Outcome out = Prepare(username, password, cost);
+    if (log::Enabled(log::Level::kDebug)) {
+      auto ms = [](std::chrono::steady_clock::duration d) {
+        return std::chrono::duration_cast<std::chrono::microseconds>(d).count() / 1000.0;
+      };
+      log::Debug("Hashed first admin password", {{"tenant", key}, {"cost", cost}, {"waited_ms", ms(started - queued)},
+                                                 {"hash_ms", ms(std::chrono::steady_clock::now() - started)}});
+    }
     {
       std::lock_guard lock(mu_);
       auto it = jobs_.find(key);

@@ -41,23 +41,6 @@ std::string PlacedServer(const json& tenant) {
 }
 }  // namespace
 
-std::vector<kube::Request> TenantsForServer(const kube::ObjectCache& tenants, const json& server) {
-  const std::string name = kube::Name(server);
-  std::vector<kube::Request> out;
-  for (const auto& t : tenants.List()) {
-    const std::string placed = PlacedServer(*t);
-    bool ready = false;
-    if (t->contains("status") && (*t)["status"].contains("conditions")) {
-      try {
-        ready = api::IsConditionTrue(api::ConditionsFromJson((*t)["status"]["conditions"]), kReady);
-      } catch (const std::exception&) {
-      }
-    }
-    if (placed == name ? !ready : placed.empty()) out.push_back({kube::Namespace(*t), kube::Name(*t)});
-  }
-  return out;
-}
-
 kube::Result DatabaseServerReconciler::Reconcile(const kube::Request& req, std::stop_token) {
   auto obj = servers_->Get(req.name);
   if (!obj) {

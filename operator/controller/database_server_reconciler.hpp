@@ -43,8 +43,4 @@ class DatabaseServerReconciler final : public kube::Reconciler {
   Clock clock_;
 };
 
-// Tenants to re-queue when a DatabaseServer changes: those placed on it and those still
-// waiting for a server (not placed, not Ready).
-std::vector<kube::Request> TenantsForServer(const kube::ObjectCache& tenants, const nlohmann::json& server);
-
 }  // namespace tenant::controller

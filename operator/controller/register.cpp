@@ -1,6 +1,6 @@
 // Wires the Tenant and DatabaseServer controllers into the manager: shared caches, the
 // owned resources (filtered to objects this operator manages), and the mapping from
-// DatabaseServer changes to waiting tenants.
+// DatabaseServer changes to the tenants waiting for one.
 #include "operator/manager/registration.hpp"
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include "operator/api/resources.hpp"
 #include "operator/controller/database_server_reconciler.hpp"
 #include "operator/controller/tenant_reconciler.hpp"
+#include "operator/controller/tenant_server_watch.hpp"
 #include "operator/kube/cache_transforms.hpp"
 #include "operator/kube/controller.hpp"
 
@@ -64,7 +65,7 @@ void RegisterTenantControllers(Manager& mgr) {
   auto tenants_cache = caches.tenants;
   tenant_spec.watches.push_back(kube::WatchSpec{
       api::kDatabaseServers,
-      [tenants_cache](const nlohmann::json& server) { return controller::TenantsForServer(*tenants_cache, server); },
+      [tenants_cache](const nlohmann::json& server) { return controller::TenantsWaitingForServer(*tenants_cache, server); },
       {}});
   tenant_spec.reconciler =
       std::make_shared<controller::TenantReconciler>(client, caches, events, registry, opts);

@@ -40,6 +40,7 @@ struct TenantReconciler::Context {
   std::string part = kDatabaseReady;  // condition of the step running (for exceptions)
   std::string admin_username;
   std::string admin_password;
+  bool admin_password_generated = false;  // made in this reconcile (not read from the Secret)
   std::chrono::system_clock::time_point now;
   database::TenantNames names;
   ServerEntry server;
@@ -47,12 +48,16 @@ struct TenantReconciler::Context {
   bool database_created = false;
   bool admin_superuser = true;  // the DatabaseServer's admin role
   bool admin_pending = false;   // migrated, first admin waiting for its bcrypt hash
+  bool placement_unsaved = false;  // placed in this reconcile, status not yet written
+  bool queued = false;             // waits for a provisioning slot (Admit)
   // Objects applied in this reconcile, reported as one Event per verb at the end.
   std::vector<std::string> created, updated;
   specs::DbConnection connection;
   std::string credentials_version;
   std::optional<std::chrono::milliseconds> requeue;  // smallest wanted requeue
   int api_writes = 0;
+  // Wall time of each step of this reconcile, for the debug line that ends it.
+  std::vector<std::pair<const char*, std::chrono::steady_clock::duration>> phases;
 
   void RequeueWithin(std::chrono::milliseconds d) {
     if (!requeue || d < *requeue) requeue = d;

@@ -27,6 +27,19 @@ const log::Logger& Log() {
   return logger;
 }
 
+// Runs `f` when the scope is left, also by an exception.
+template <typename F>
+class ScopeExit {
+ public:
+  explicit ScopeExit(F f) : f_(std::move(f)) {}
+  ~ScopeExit() { f_(); }
+  ScopeExit(const ScopeExit&) = delete;
+  ScopeExit& operator=(const ScopeExit&) = delete;
+
+ private:
+  F f_;
+};
+
 }  // namespace
 
 TenantReconciler::TenantReconciler(std::shared_ptr<kube::Client> client, TenantCaches caches,
@@ -39,7 +52,7 @@ TenantReconciler::TenantReconciler(std::shared_ptr<kube::Client> client, TenantC
       opts_(std::move(options)),
       clock_(std::move(clock)) {
   auto enqueue = opts_.enqueue;
-  hasher_ = std::make_unique<AdminHasher>(opts_.bcrypt_cost, opts_.admin_hash_threads, [enqueue](const std::string& key) {
+  hasher_ = std::make_unique<AdminHasher>(opts_.admin_hash_threads, [enqueue](const std::string& key) {
     if (!enqueue) return;
     auto [ns, name] = kube::SplitKey(key);
     enqueue(kube::Request{ns, name});
@@ -84,6 +97,50 @@ bool TenantReconciler::WriteStatus(Context& ctx) {
   ctx.baseline = ctx.status;
   ++ctx.api_writes;
   return true;
+}
+
+TenantReconciler::Step TenantReconciler::Admit(Context& ctx) {
+  // Provisioned tenants (SchemaReady once reached stays True through spec changes) and
+  // an unlimited operator need no slot.
+  if (opts_.max_provisioning <= 0 || api::IsConditionTrue(ctx.tenant.status.conditions, kSchemaReady)) {
+    return Step::Ok();
+  }
+  std::lock_guard lock(mu_);
+  if (provisioning_.count(ctx.key) > 0) return Step::Ok();
+  auto pos = std::find(waiting_.begin(), waiting_.end(), ctx.key);
+  if (provisioning_.size() < static_cast<std::size_t>(opts_.max_provisioning)) {
+    if (pos != waiting_.end()) waiting_.erase(pos);
+    provisioning_.insert(ctx.key);
+    return Step::Ok();
+  }
+  if (pos == waiting_.end()) pos = waiting_.insert(waiting_.end(), ctx.key);
+  ctx.queued = true;
+  // Re-queued when a slot frees up; the delay is only a safety net. The message stays the
+  // same while it waits (a changing position would rewrite the status on every pass).
+  return Step::Wait("Queued",
+                    "waiting to be provisioned: at most " + std::to_string(opts_.max_provisioning) +
+                        " tenants are provisioned at once, the others follow in order",
+                    std::chrono::seconds(30));
+}
+
+void TenantReconciler::ReleaseSlot(const std::string& key) {
+  std::vector<std::string> wake;
+  {
+    std::lock_guard lock(mu_);
+    waiting_.erase(std::remove(waiting_.begin(), waiting_.end(), key), waiting_.end());
+    if (provisioning_.erase(key) == 0) return;
+    // As many waiting tenants as there are free slots, oldest first; one that finds the
+    // slot taken meanwhile waits again.
+    while (!waiting_.empty() && provisioning_.size() + wake.size() < static_cast<std::size_t>(opts_.max_provisioning)) {
+      wake.push_back(waiting_.front());
+      waiting_.pop_front();
+    }
+  }
+  if (!opts_.enqueue) return;
+  for (const auto& k : wake) {
+    auto [ns, name] = kube::SplitKey(k);
+    opts_.enqueue(kube::Request{ns, name});
+  }
 }
 
 std::optional<json> TenantReconciler::SecretOrLive(const std::string& ns, const std::string& name) {
@@ -155,9 +212,22 @@ std::vector<ServerCandidate> TenantReconciler::Candidates() {
 }
 
 kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_token) {
+  const auto started = std::chrono::steady_clock::now();
   Context ctx;
   ctx.key = req.Key();
   ctx.obj = caches_.tenants->Get(req.ns, req.name);
+  // Whatever path this reconcile takes, a provisioning slot of this tenant is given back at
+  // the end (and its place in line, when it no longer waits for one) unless it ends waiting
+  // for its first admin's hash (which comes by itself) or still waits for a slot.
+  bool keep_slot = false;
+  ScopeExit release([&] {
+    if (keep_slot || ctx.queued) return;
+    try {
+      ReleaseSlot(ctx.key);
+    } catch (const std::exception& e) {
+      Log().Warn("Could not release a provisioning slot", {{"tenant", ctx.key}, {"error", e.what()}});
+    }
+  });
   if (!ctx.obj) {
     {
       std::lock_guard lock(mu_);
@@ -221,18 +291,32 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
 
   // 1. Finalizer before anything outside Kubernetes exists.
   if (!kube::HasFinalizer(*ctx.obj, api::kFinalizer)) {
+    const auto t = std::chrono::steady_clock::now();
     json updated = kube::AddFinalizer(*client_, api::kTenants, *ctx.obj, api::kFinalizer);
     ++ctx.api_writes;
     if (updated.is_object()) ctx.obj = std::make_shared<const json>(std::move(updated));
+    ctx.phases.emplace_back("finalizer", std::chrono::steady_clock::now() - t);
   }
 
   Step step;
+  auto timed = [&ctx](const char* phase, auto&& fn) {
+    const auto t = std::chrono::steady_clock::now();
+    Step s = fn();
+    ctx.phases.emplace_back(phase, std::chrono::steady_clock::now() - t);
+    return s;
+  };
   try {
-    step = Placement(ctx);
-    if (step.ok()) step = EnsureDatabase(ctx);
-    if (step.ok()) step = EnsureCredentials(ctx);
-    if (step.ok()) step = EnsureSchema(ctx);
-    if (step.ok()) step = EnsureApi(ctx);
+    step = timed("placement", [&] { return Placement(ctx); });
+    if (step.ok()) step = Admit(ctx);
+    if (step.ok() && ctx.placement_unsaved) {
+      // Persist the placement before PostgreSQL is touched (see Placement).
+      WriteStatus(ctx);
+      ctx.placement_unsaved = false;
+    }
+    if (step.ok()) step = timed("database", [&] { return EnsureDatabase(ctx); });
+    if (step.ok()) step = timed("credentials", [&] { return EnsureCredentials(ctx); });
+    if (step.ok()) step = timed("schema", [&] { return EnsureSchema(ctx); });
+    if (step.ok()) step = timed("api", [&] { return EnsureApi(ctx); });
     if (step.ok() && ctx.admin_pending) {
       // The hasher re-queues the tenant when the hash is ready; the delay is a safety net.
       step = Step::Wait("SeedingAdmin", "creating the first admin user", std::chrono::seconds(30));
@@ -251,6 +335,7 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
     step = Step::Fail("ReconcileError", e.what());
   }
 
+  keep_slot = ctx.admin_pending && (step.kind == Step::Kind::kOk || step.kind == Step::Kind::kWait);
   kube::Result result = kube::Result::Success();
   switch (step.kind) {
     case Step::Kind::kOk: {
@@ -305,7 +390,19 @@ kube::Result TenantReconciler::Reconcile(const kube::Request& req, std::stop_tok
   if (!ctx.created.empty()) Event(ctx, false, "Created", "Apply", "Created " + list(ctx.created));
   if (!ctx.updated.empty()) Event(ctx, false, "Updated", "Apply", "Updated " + list(ctx.updated));
   ctx.status.observed_generation = generation;
+  const auto status_start = std::chrono::steady_clock::now();
   WriteStatus(ctx);
+  if (log::Enabled(log::Level::kDebug)) {
+    auto ms = [](std::chrono::steady_clock::duration d) {
+      return std::chrono::duration_cast<std::chrono::microseconds>(d).count() / 1000.0;
+    };
+    log::Fields f{{"tenant", ctx.key}, {"outcome", step.ok() ? std::string("Ok") : step.reason}};
+    for (const auto& [phase, d] : ctx.phases) f.emplace_back(std::string(phase) + "_ms", ms(d));
+    f.emplace_back("status_ms", ms(std::chrono::steady_clock::now() - status_start));
+    f.emplace_back("total_ms", ms(std::chrono::steady_clock::now() - started));
+    f.emplace_back("api_writes", ctx.api_writes);
+    Log().Debug("Reconciled Tenant", f);
+  }
   return result;
 }
 

@@ -35,6 +35,10 @@ bool DeploymentAvailable(const json& d) {
 }
 }  // namespace
 
+unsigned TenantReconciler::AdminBcryptCost(const Context& ctx) const {
+  return ctx.admin_password_generated ? opts_.generated_admin_bcrypt_cost : opts_.bcrypt_cost;
+}
+
 Step TenantReconciler::Placement(Context& ctx) {
   ctx.part = kDatabaseReady;
   {
@@ -44,7 +48,10 @@ Step TenantReconciler::Placement(Context& ctx) {
       ctx.tenant.status.database.server = it->second;
     }
   }
-  controller::Placement p = Place(ctx.tenant, Candidates());
+  // A placed tenant keeps its server: no candidates needed, and counting every Tenant's
+  // placement on each reconcile made a resync of N tenants cost N².
+  const bool placed = !ctx.tenant.status.database.server.empty();
+  controller::Placement p = Place(ctx.tenant, placed ? std::vector<ServerCandidate>{} : Candidates());
   if (p.server.empty()) {
     SetCond(ctx, kDatabaseReady, api::kConditionFalse, p.reason, p.message);
     if (p.stalled) return Step::Stall(p.reason, p.message);
@@ -58,9 +65,10 @@ Step TenantReconciler::Placement(Context& ctx) {
     ctx.status.database.server = p.server;
     ctx.status.database.name = ctx.names.database;
     Event(ctx, false, "Placed", "Place", "placed on DatabaseServer " + p.server);
-    // Persist the placement before touching PostgreSQL: it must survive a crash so the
-    // database is never created on a second server.
-    WriteStatus(ctx);
+    // Written before PostgreSQL is touched (Reconcile does it once the tenant is admitted):
+    // the placement must survive a crash so the database is never created on a second
+    // server.
+    ctx.placement_unsaved = true;
   }
   auto entry = registry_->Get(p.server);
   if (!entry || !entry->ready || !entry->executor) {
@@ -95,8 +103,10 @@ Step TenantReconciler::EnsureDatabase(Context& ctx) {
   ctx.created_roles = plan.created_roles;
   exec.ExecuteAll("", plan.roles);
   if (plan.create_database) {
+    const auto t = std::chrono::steady_clock::now();
     exec.Execute("", database::CreateDatabase(n, spec.connection_limit));
     ctx.database_created = true;
+    ctx.phases.emplace_back("create_database", std::chrono::steady_clock::now() - t);
   }
   exec.ExecuteAll("", plan.database);
   if (ctx.database_created) {
@@ -202,14 +212,15 @@ Step TenantReconciler::EnsureCredentials(Context& ctx) {
   auto admin_secret = SecretOrLive(ns, api::AdminSecretName(t.metadata.name));
   auto admin = admin_secret ? specs::DecodeSecretData(*admin_secret) : std::map<std::string, std::string>{};
   ctx.admin_username = admin["username"].empty() ? opts_.admin_username : admin["username"];
-  ctx.admin_password = admin["password"].size() < 12 ? database::GenerateAdminPassword() : admin["password"];
+  ctx.admin_password_generated = admin["password"].size() < 12;
+  ctx.admin_password = ctx.admin_password_generated ? database::GenerateAdminPassword() : admin["password"];
   ApplyIfChanged(ctx, kube::resources::kSecrets, *caches_.secrets,
                  specs::BuildAdminSecret(t, ctx.admin_username, ctx.admin_password));
   // A new tenant will need its first admin's bcrypt hash after the migrations: start it
   // now on the hasher's threads so it is made while the schema is migrated and the
   // Deployment rolls out.
   if (opts_.admin_hash_threads > 0 && !api::IsConditionTrue(t.status.conditions, kSchemaReady)) {
-    hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password);
+    hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password, AdminBcryptCost(ctx));
   }
 
   ctx.status.credentials = {db_secret_name, active, state.rotated_at};
@@ -227,69 +238,49 @@ Step TenantReconciler::EnsureSchema(Context& ctx) {
     return Step::Stall("UnknownSchemaVersion", "spec.database.schemaVersion " + std::to_string(target) +
                                                    " is newer than the newest bundled migration " + std::to_string(latest));
   }
+  // What this process verified for this tenant (uid) lately: the schema at `target` for
+  // this generation, and whether the tenant has users. While it is fresh, an unchanged
+  // tenant needs no tenant-database connection at all, and a tenant waiting only for its
+  // first admin's hash needs just the insert once the hash exists (a burst of new tenants
+  // re-verified its schema on every pass, one new connection each).
   const std::string check_key = t.metadata.uid;
-  bool need_check = ctx.database_created || ctx.status.database.schema_version != target ||
-                    t.status.observed_generation != t.metadata.generation ||
-                    !api::IsConditionTrue(t.status.conditions, kSchemaReady);
+  std::optional<SchemaCheck> known;
   {
     std::lock_guard lock(mu_);
     auto it = schema_checked_.find(check_key);
-    if (it == schema_checked_.end() || ctx.now - it->second >= opts_.schema_recheck) need_check = true;
+    if (it != schema_checked_.end() && ctx.now - it->second.at < opts_.schema_recheck &&
+        it->second.generation == t.metadata.generation && it->second.version == target && !ctx.database_created) {
+      known = it->second;
+    }
   }
-  if (!need_check) return Step::Ok();
+  const bool reported_ready = ctx.status.database.schema_version == target &&
+                              t.status.observed_generation == t.metadata.generation &&
+                              api::IsConditionTrue(t.status.conditions, kSchemaReady);
+  if (known && known->has_users && reported_ready) return Step::Ok();
 
   auto& exec = *ctx.server.executor;
   const std::string& db = ctx.names.database;
-  // The owner role must own schema public (or migrations hit "permission denied for
-  // schema public"), and PUBLIC gets nothing in it.
-  database::Rows ps = exec.Query(db, database::SelectPublicSchema());
-  if (!ps.empty()) {
-    if (ps.Get(0, "owner").value_or("") != ctx.names.owner_role) exec.Execute(db, database::AlterPublicSchemaOwner(ctx.names));
-    if (ps.Bool(0, "public_has_privileges")) exec.Execute(db, database::RevokePublicSchemaFromPublic());
-  }
-
-  migrations::Status st = exec.SchemaStatus(db);
-  if (st.has_mismatch()) {
-    for (const auto& m : st.migrations) {
-      if (m.state != migrations::State::kMismatched) continue;
-      return Step::Stall("MigrationChecksumMismatch",
-                         "migration " + std::to_string(m.version) + " (" + m.name + ") was applied with checksum " +
-                             m.applied_checksum.substr(0, 12) + "… but the bundled file has " +
-                             m.expected_checksum.substr(0, 12) + "…; nothing was applied. Restore the original migration");
-    }
-  }
-  if (st.current_version > target && !t.spec.database.allow_downgrade) {
-    return Step::Stall("DowngradeNotAllowed", "database is at schema version " + std::to_string(st.current_version) +
-                                                  ", spec asks for " + std::to_string(target) +
-                                                  "; set spec.database.allowDowngrade: true to run down migrations");
-  }
-  if (st.current_version != target) {
-    try {
-      auto out = exec.Migrate(db, ctx.names.owner_role, target, t.spec.database.allow_downgrade);
-      Event(ctx, false, "SchemaMigrated", "Migrate",
-            "migrated " + db + " from version " + std::to_string(out.from_version) + " to " +
-                std::to_string(out.to_version) + " (" + std::to_string(out.steps) + " migration(s))");
-    } catch (const migrations::ChecksumMismatch& e) {
-      return Step::Stall("MigrationChecksumMismatch", e.what());
-    } catch (const migrations::DowngradeNotAllowed& e) {
-      return Step::Stall("DowngradeNotAllowed", e.what());
-    } catch (const migrations::UnknownVersion& e) {
-      return Step::Stall("UnknownSchemaVersion", e.what());
-    } catch (const migrations::LockTimeout& e) {
-      return Step::Wait("MigrationLocked", e.what(), std::chrono::seconds(10));
-    } catch (const migrations::MigrationFailed& e) {
-      return Step::Fail("MigrationFailed", e.what());
-    }
+  bool has_users = known && known->has_users;
+  bool audit_log = !known || known->audit_log;
+  if (!known) {
+    if (auto failed = VerifySchema(ctx, target)) return *failed;
+    // One query answers both: are there users, and does audit_log exist yet (a tenant
+    // pinned to an older schemaVersion has users but no audit_log).
+    const database::Rows users = exec.Query(db, database::CountUsers());
+    has_users = users.Int(0, "count", -1) != 0;
+    audit_log = users.Bool(0, "audit_log");
+    std::lock_guard lock(mu_);
+    schema_checked_[check_key] = SchemaCheck{ctx.now, t.metadata.generation, target, has_users, audit_log};
   }
   ctx.status.database.schema_version = target;
 
-  // First admin user, only while the tenant has no users at all. Its bcrypt hash (cost
-  // 12) is made off the worker; until it exists the tenant waits (re-queued when ready).
-  // audit_log comes with a later migration than users: a tenant pinned to an older
-  // schemaVersion gets its admin without the audit row.
-  const database::Rows users = exec.Query(db, database::CountUsers());
-  if (users.Int(0, "count", -1) == 0) {
-    AdminHasher::Outcome admin = hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password);
+  // First admin user, only while the tenant has no users at all. Its bcrypt hash is made
+  // off the worker; until it exists the tenant waits (re-queued when ready).
+  if (!has_users) {
+    // A job started for a generated password keeps its cost when a later reconcile asks
+    // again (the password then comes from the Secret); after an operator restart the
+    // origin is unknown and the production cost is used.
+    AdminHasher::Outcome admin = hasher_->Get(ctx.key, ctx.admin_username, ctx.admin_password, AdminBcryptCost(ctx));
     if (!admin.error.empty()) {
       return Step::Stall("InvalidAdminCredentials", "the first admin user in Secret " +
                                                         api::AdminSecretName(t.metadata.name) +
@@ -301,18 +292,79 @@ Step TenantReconciler::EnsureSchema(Context& ctx) {
               "schema at version " + std::to_string(target) + "; creating the first admin user");
       return Step::Ok();
     }
-    exec.Execute(db, database::SeedFirstAdmin(*admin.user, users.Bool(0, "audit_log")));
-    Event(ctx, false, "AdminSeeded", "SeedAdmin",
-          "created the first admin user \"" + admin.user->username + "\" (password in Secret " +
-              api::AdminSecretName(t.metadata.name) + ")");
+    // Inserts only while there are no users (checked in the same statement).
+    if (!exec.Query(db, database::SeedFirstAdmin(*admin.user, audit_log)).empty()) {
+      Event(ctx, false, "AdminSeeded", "SeedAdmin",
+            "created the first admin user \"" + admin.user->username + "\" (password in Secret " +
+                api::AdminSecretName(t.metadata.name) + ")");
+    }
+    std::lock_guard lock(mu_);
+    auto it = schema_checked_.find(check_key);
+    if (it != schema_checked_.end()) it->second.has_users = true;
   }
   hasher_->Forget(ctx.key);
-  {
-    std::lock_guard lock(mu_);
-    schema_checked_[check_key] = ctx.now;
-  }
   SetCond(ctx, kSchemaReady, api::kConditionTrue, "Migrated", "schema at version " + std::to_string(target));
   return Step::Ok();
+}
+
+std::optional<Step> TenantReconciler::VerifySchema(Context& ctx, int target) {
+  const auto& t = ctx.tenant;
+  auto& exec = *ctx.server.executor;
+  const std::string& db = ctx.names.database;
+  // The owner role must own schema public (or migrations hit "permission denied for
+  // schema public"), and PUBLIC gets nothing in it. A database created in this reconcile
+  // (from template0) is known to need both; an existing one is looked at first.
+  std::vector<database::Statement> fixes;
+  if (ctx.database_created) {
+    fixes = {database::AlterPublicSchemaOwner(ctx.names), database::RevokePublicSchemaFromPublic()};
+  } else {
+    database::Rows ps = exec.Query(db, database::SelectPublicSchema());
+    if (!ps.empty()) {
+      if (ps.Get(0, "owner").value_or("") != ctx.names.owner_role) fixes.push_back(database::AlterPublicSchemaOwner(ctx.names));
+      if (ps.Bool(0, "public_has_privileges")) fixes.push_back(database::RevokePublicSchemaFromPublic());
+    }
+  }
+  exec.ExecuteAll(db, fixes);
+
+  // A database created in this reconcile has no migrations yet (Migrate reads the state
+  // again under its lock anyway, checksums and downgrades included).
+  int current = 0;
+  if (!ctx.database_created) {
+    migrations::Status st = exec.SchemaStatus(db);
+    for (const auto& m : st.migrations) {
+      if (m.state != migrations::State::kMismatched) continue;
+      return Step::Stall("MigrationChecksumMismatch",
+                         "migration " + std::to_string(m.version) + " (" + m.name + ") was applied with checksum " +
+                             m.applied_checksum.substr(0, 12) + "… but the bundled file has " +
+                             m.expected_checksum.substr(0, 12) + "…; nothing was applied. Restore the original migration");
+    }
+    if (st.current_version > target && !t.spec.database.allow_downgrade) {
+      return Step::Stall("DowngradeNotAllowed", "database is at schema version " + std::to_string(st.current_version) +
+                                                    ", spec asks for " + std::to_string(target) +
+                                                    "; set spec.database.allowDowngrade: true to run down migrations");
+    }
+    current = st.current_version;
+  }
+  if (current == target) return std::nullopt;
+  try {
+    const auto started = std::chrono::steady_clock::now();
+    auto out = exec.Migrate(db, ctx.names.owner_role, target, t.spec.database.allow_downgrade);
+    ctx.phases.emplace_back("migrate", std::chrono::steady_clock::now() - started);
+    Event(ctx, false, "SchemaMigrated", "Migrate",
+          "migrated " + db + " from version " + std::to_string(out.from_version) + " to " +
+              std::to_string(out.to_version) + " (" + std::to_string(out.steps) + " migration(s))");
+  } catch (const migrations::ChecksumMismatch& e) {
+    return Step::Stall("MigrationChecksumMismatch", e.what());
+  } catch (const migrations::DowngradeNotAllowed& e) {
+    return Step::Stall("DowngradeNotAllowed", e.what());
+  } catch (const migrations::UnknownVersion& e) {
+    return Step::Stall("UnknownSchemaVersion", e.what());
+  } catch (const migrations::LockTimeout& e) {
+    return Step::Wait("MigrationLocked", e.what(), std::chrono::seconds(10));
+  } catch (const migrations::MigrationFailed& e) {
+    return Step::Fail("MigrationFailed", e.what());
+  }
+  return std::nullopt;
 }
 
 Step TenantReconciler::EnsureApi(Context& ctx) {

@@ -24,10 +24,14 @@ struct ServerConnectionConfig {
   std::string maintenance_db = "postgres";
   std::chrono::milliseconds connect_timeout{5000};
   // Idle connections kept: to the maintenance database (one per busy worker), and to
-  // tenant databases (few: each is used briefly, and a burst of new tenants must not
-  // push the maintenance connections out of the pool).
+  // tenant databases (each is used briefly; kept apart so that a burst of new tenants
+  // does not push the maintenance connections out of the pool). A new tenant's database
+  // is used again a moment later to insert its first admin: as many tenant connections
+  // as tenants provisioned at once (TenantReconcilerOptions::max_provisioning) keep
+  // that from opening a new connection (TLS, SCRAM, a new backend) per tenant. Open
+  // connections are bounded by the reconcile workers (each uses one at a time).
   std::size_t max_idle = 8;
-  std::size_t max_idle_tenant = 4;
+  std::size_t max_idle_tenant = 8;
 };
 
 class PgExecutor final : public SqlExecutor {

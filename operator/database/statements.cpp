@@ -132,7 +132,7 @@ std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_
 }
 
 Statement SeedFirstAdmin(const auth::PreparedUser& user, bool audit_log_exists) {
-  Statement st{std::string(auth::SeedUserSql(audit_log_exists)), {user.username, user.password_hash, user.role},
+  Statement st{std::string(auth::SeedFirstUserSql(audit_log_exists)), {user.username, user.password_hash, user.role},
                "SeedFirstAdmin"};
   if (audit_log_exists) st.params.emplace_back("tenant-operator");
   return st;

@@ -70,9 +70,11 @@ std::string OrphanedComment(std::string_view ns, std::string_view name, std::str
 std::vector<Statement> DropTenantStatements(const TenantNames& n, bool database_exists,
                                             const std::vector<std::string>& existing_roles);
 
-// First admin user of the tenant API: tenant-api's own seeding statement (common/auth),
-// with the user prepared (validated, bcrypt-hashed) by auth::PrepareUser. Inserts unless
-// the username exists, with its audit_log row when that table exists (CountUsers says).
+// First admin user of the tenant API: tenant-api's own seeding statement (common/auth) in
+// its first-user form, with the user prepared (validated, bcrypt-hashed) by
+// auth::PrepareUser. Inserts only while the tenant has no users, with its audit_log row
+// when that table exists (a schema pinned below migration 4 has none); returns the new id
+// (no row when nothing was inserted).
 Statement SeedFirstAdmin(const auth::PreparedUser& user, bool audit_log_exists);
 
 }  // namespace tenant::database

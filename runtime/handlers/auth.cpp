@@ -79,11 +79,12 @@ server::Response Login(Domain& d, server::Request& req) {
                     std::string(r.Value(0, "role")), r.Bool(0, "active")};
     }
   }
-  // Exactly one bcrypt at cost 12 on every path, so timing does not reveal whether the
-  // user exists or is deactivated.
+  // The work of one bcrypt at cost 12 on every path (a cheaper stored hash is padded), so
+  // timing does not reveal whether the user exists, is deactivated or was seeded by the
+  // operator.
   bool ok = false;
   if (found) {
-    ok = auth::VerifyPassword(*password, found->hash) && found->active;
+    ok = auth::VerifyPassword(*password, found->hash, d.bcrypt_cost) && found->active;
   } else {
     auth::VerifyAgainstDummy(*password);
   }

@@ -1,10 +1,12 @@
 // SIGKILL of the operator while 50 tenants are provisioning: after a restart all become
-// Ready, no duplicate roles/databases, and every Secret's password works.
+// Ready, no duplicate roles/databases, and every Secret's password works (database
+// credentials and the first admin's).
 #include <unistd.h>
 
 #include <cstdio>
 #include <iterator>
 
+#include "common/auth/password.hpp"
 #include "tests/e2e/operator/tenant_e2e_env.hpp"
 
 using namespace tenant;
@@ -40,11 +42,24 @@ TEST_CASE("SIGKILL during provisioning of 50 tenants, restart: all Ready, nothin
         kTenants);
   CHECK(su.Exec("SELECT count(*) FROM pg_roles WHERE rolname LIKE $1", {"erp_tenant_crash" + run + "%"}).Int64(0, 0) ==
         3 * kTenants);
+  int generated_cost = 0;
   for (int i = 0; i < kTenants; ++i) {
     auto s = env.SecretData(ns, "c" + std::to_string(i) + "-db");
     auto conn = env.ConnectWith(s);
     CHECK(conn.Exec("SELECT current_database()").Value(0, 0) == "erp_tenant_crash" + run + "_" + std::to_string(i));
+    // The first admin's password in <tenant>-admin logs in (tenant-api verifies it the
+    // same way): exactly one user, hashed at cost 10 (a password the operator generated)
+    // or 12 (hashed by the restarted operator, which cannot tell who chose the password).
+    auto admin = env.SecretData(ns, "c" + std::to_string(i) + "-admin");
+    auto users = conn.Exec("SELECT username, password_hash FROM users");
+    REQUIRE(users.rows() == 1);
+    CHECK(users.Value(0, 0) == admin.at("username"));
+    const std::string hash(users.Value(0, 1));
+    CHECK((hash.rfind("$2b$10$", 0) == 0 || hash.rfind("$2b$12$", 0) == 0));
+    if (hash.rfind("$2b$10$", 0) == 0) ++generated_cost;
+    CHECK(auth::VerifyPassword(admin.at("password"), hash));
   }
+  WARN(generated_cost << " of " << kTenants << " first admins hashed at the generated-password cost 10");
   for (int i = 0; i < kTenants; ++i) env.admin->Delete(api::kTenants, ns, "c" + std::to_string(i));
 }
 
@@ -55,7 +70,10 @@ TEST_CASE("SIGKILL during provisioning of 50 tenants, restart: all Ready, nothin
 // tenant-database connection) like a resync does, plus the initial LIST; its CPU seconds
 // bound the cost of one resync. Prints the script's table and these numbers.
 //   BENCH_TENANTS (200), BENCH_IDLE_SECONDS (60), BENCH_SINGLE (10),
-//   BENCH_DELETION_POLICY (Retain: deleting 1,000 databases would dominate the run)
+//   BENCH_DELETION_POLICY (Retain: deleting 1,000 databases would dominate the run),
+//   BENCH_LOG_DIR (unset): for a per-phase breakdown, PostgreSQL logs every statement with
+//   its duration during the script and its log and the operator's are copied there (run
+//   with TENANT_OPERATOR_LOG_LEVEL=debug for the operator's per-reconcile step timings).
 TEST_CASE("bench: tenants", "[.bench]") {
   auto& env = TenantEnv::Get();
   auto getenv_or = [](const char* name, const char* fallback) {
@@ -77,8 +95,24 @@ TEST_CASE("bench: tenants", "[.bench]") {
                     " python3 " + std::string(TENANT_SOURCE_DIR) + "/tests/bench/tenants_bench.py --tenants " + n +
                     " --idle " + getenv_or("BENCH_IDLE_SECONDS", "60") + " --single " + getenv_or("BENCH_SINGLE", "10") +
                     " --namespace " + ns + " --keep --deletion-policy " + getenv_or("BENCH_DELETION_POLICY", "Retain");
+  const std::string log_dir = getenv_or("BENCH_LOG_DIR", "");
+  auto log_statements = [&env](const char* ms) {
+    auto su = env.Superuser();
+    su.Exec(std::string("ALTER SYSTEM SET log_min_duration_statement = ") + ms);
+    su.Exec("SELECT pg_reload_conf()");
+  };
+  if (!log_dir.empty()) log_statements("0");
   int rc = std::system(cmd.c_str());
   CHECK(rc == 0);
+  if (!log_dir.empty()) {
+    log_statements("-1");
+    std::filesystem::create_directories(log_dir);
+    std::filesystem::copy_file(env.operator_log(), std::filesystem::path(log_dir) / "operator.log",
+                               std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::copy_file(std::filesystem::path(env.pg.dir()) / "server.log",
+                               std::filesystem::path(log_dir) / "postgres.log",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
 
   restart();
   const pid_t pid = env.OperatorPid();

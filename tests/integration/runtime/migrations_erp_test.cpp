@@ -98,3 +98,25 @@ TEST_CASE("first-admin seeding is idempotent and audited", "[integration][migrat
   CHECK_THROWS_AS(tenant::auth::SeedUser(conn, "x", "short", "admin"), std::invalid_argument);
   CHECK_THROWS_AS(tenant::auth::SeedUser(conn, "y", "long-enough-pass", "root"), std::invalid_argument);
 }
+
+// The operator's form (SeedFirstUserSql): the first user only, on the newest schema and on
+// one pinned below audit_log (migration 4), where the audited form would fail.
+TEST_CASE("first-user seeding inserts only into an empty users table, with or without audit_log",
+          "[integration][migrations]") {
+  auto seed = [](tenant::pg::Connection& conn, const std::string& name, bool audited) {
+    tenant::pg::Params params{name, "$2b$10$notarealhashnotarealhashnotarealhashnotarealhashnot", "admin"};
+    if (audited) params.emplace_back("tenant-operator");
+    return conn.Exec(tenant::auth::SeedFirstUserSql(audited), params).rows();
+  };
+  for (const std::optional<int> target : {std::optional<int>{}, std::optional<int>{3}}) {
+    TenantDatabase db;
+    db.Migrate(target);
+    auto conn = db.ConnectAsApp();
+    const bool audited = conn.Exec(tenant::auth::AuditLogExistsSql()).Bool(0, "audit_log");
+    CHECK(audited == !target.has_value());
+    CHECK(seed(conn, "first", audited) == 1);
+    CHECK(seed(conn, "second", audited) == 0);  // users is no longer empty
+    CHECK(conn.Exec("SELECT count(*) FROM users").Int64(0, 0) == 1);
+    if (audited) CHECK(conn.Exec("SELECT count(*) FROM audit_log WHERE entity = 'user'").Int64(0, 0) == 1);
+  }
+}

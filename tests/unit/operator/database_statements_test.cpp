@@ -95,14 +95,16 @@ TEST_CASE("Deletion statements cover only what still exists, in a safe order", "
   CHECK(DropTenantStatements(kAcme, false, {}).empty());
 }
 
-TEST_CASE("First admin seeding uses tenant-api's statement with a prepared user", "[database]") {
+TEST_CASE("First admin seeding uses tenant-api's statement (first-user form) with a prepared user", "[database]") {
   tenant::auth::PreparedUser user{"admin", "$2b$12$hash", "admin"};
   auto st = SeedFirstAdmin(user, true);
-  CHECK(st.sql == tenant::auth::SeedUserSql());
+  CHECK(st.sql == tenant::auth::SeedFirstUserSql());
+  CHECK(st.sql.find(R"(WHERE NOT EXISTS (SELECT 1 FROM "users"))") != std::string::npos);
   CHECK(Values(st) == std::vector<std::string>{"admin", "$2b$12$hash", "admin", "tenant-operator"});
   // A schema older than audit_log: the same user, no audit row.
   auto old_schema = SeedFirstAdmin(user, false);
-  CHECK(old_schema.sql == tenant::auth::SeedUserSql(false));
+  CHECK(old_schema.sql == tenant::auth::SeedFirstUserSql(false));
+  CHECK(old_schema.sql.find(R"(WHERE NOT EXISTS (SELECT 1 FROM "users"))") != std::string::npos);
   CHECK(old_schema.sql.find("audit_log") == std::string::npos);
   CHECK(Values(old_schema) == std::vector<std::string>{"admin", "$2b$12$hash", "admin"});
 }

@@ -89,6 +89,7 @@ TEST_CASE("Rotation through the reconciler: a -> b, old password kept until the 
                                   client->StoreFor(r::kHorizontalPodAutoscalers), client->StoreFor(r::kNetworkPolicies)};
   controller::TenantReconcilerOptions opts;
   opts.bcrypt_cost = 4;
+  opts.generated_admin_bcrypt_cost = 4;
   auto events = std::make_shared<test::FakeEvents>();
   controller::TenantReconciler rec(client, caches, events, registry, opts, [&now] { return now; });
   client->StoreFor(api::kDatabaseServers)

@@ -4,6 +4,7 @@
 
 #include "operator/api/condition.hpp"
 #include "operator/controller/database_server_reconciler.hpp"
+#include "operator/controller/tenant_server_watch.hpp"
 #include "tenant_fakes.hpp"
 
 using namespace tenant;
@@ -94,7 +95,7 @@ TEST_CASE("DatabaseServer: unreachable server or missing Secret is reported", "[
   CHECK_THAT(c->message, Catch::Contains("db/admin"));
   CHECK_FALSE(h.registry->Get("main")->ready);
   // Tenants waiting on it are re-queued when it changes.
-  auto reqs = controller::TenantsForServer(*h.client->StoreFor(api::kTenants),
+  auto reqs = controller::TenantsWaitingForServer(*h.client->StoreFor(api::kTenants),
                                            *h.client->StoreFor(api::kDatabaseServers)->Get("main"));
   CHECK(reqs.size() == 2);
 }

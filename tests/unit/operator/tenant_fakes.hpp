@@ -162,6 +162,7 @@ class FakeExecutor final : public database::SqlExecutor {
     bool public_schema_privileges = true;
     int schema_version = 0;
     int users = 0;
+    std::vector<std::string> user_hashes;  // bcrypt hashes of seeded users
     bool mismatch = false;
   };
   std::map<std::string, Role> roles;
@@ -206,6 +207,16 @@ class FakeExecutor final : public database::SqlExecutor {
       auto& d = databases.at(std::string(db));
       out.columns = {"public_has_privileges", "owner"};
       out.rows.push_back({d.public_schema_privileges ? "t" : "f", d.schema_owner});
+    } else if (st.action == "SeedFirstAdmin") {  // a write that returns the new id
+      executed.push_back(st.action);
+      if (st.params.at(1).value().rfind("$2b$", 0) != 0) throw std::logic_error("not a bcrypt hash");
+      auto& d = databases.at(std::string(db));
+      out.columns = {"id"};
+      if (d.users == 0) {  // first-user form: only into an empty users table
+        d.users++;
+        d.user_hashes.push_back(st.params.at(1).value());
+        out.rows.push_back({"1"});
+      }
     } else if (st.action == "CountUsers") {
       out.columns = {"count", "audit_log"};
       out.rows.push_back({std::to_string(databases.at(std::string(db)).users), "t"});
@@ -263,9 +274,6 @@ class FakeExecutor final : public database::SqlExecutor {
       databases.at(std::string(db)).schema_owner = ident(0);
     } else if (a == "RevokePublicSchemaFromPublic") {
       databases.at(std::string(db)).public_schema_privileges = false;
-    } else if (a == "SeedFirstAdmin") {
-      if (st.params.at(1).value().rfind("$2b$", 0) != 0) throw std::logic_error("not a bcrypt hash");
-      databases.at(std::string(db)).users++;
     } else if (a == "DropDatabase") {
       databases.erase(ident(0));
     } else if (a == "DropRole") {

@@ -40,6 +40,7 @@ struct Harness {
                                     client->StoreFor(r::kNetworkPolicies)};
     controller::TenantReconcilerOptions opts;
     opts.bcrypt_cost = 4;  // the cheapest bcrypt: this tests decisions, not hashing
+    opts.generated_admin_bcrypt_cost = 5;  // distinguishable from bcrypt_cost, still cheap
     opts.api.default_image = "tenant-api:test";
     if (tweak) tweak(opts);
     reconciler = std::make_unique<controller::TenantReconciler>(client, caches, events, registry, opts,
@@ -237,6 +238,120 @@ TEST_CASE("First admin hashed off the worker: the tenant waits, is re-queued and
   CHECK(h.db->databases.at("erp_tenant_acme").users == 1);
   CHECK(h.Condition("Ready") == "True");
   CHECK(h.Condition("SchemaReady") == "True");
+}
+
+TEST_CASE("A generated first-admin password is hashed at the generated cost", "[tenant]") {
+  {
+    Harness h;
+    REQUIRE(h.Reconcile().ok());
+    const auto& hashes = h.db->databases.at("erp_tenant_acme").user_hashes;
+    REQUIRE(hashes.size() == 1);
+    CHECK(hashes[0].rfind("$2b$05$", 0) == 0);
+    CHECK(specs::DecodeSecretData(*h.Object(kube::resources::kSecrets, "acme-admin"))["password"].size() == 32);
+  }
+}
+
+TEST_CASE("A first-admin password chosen by the admin is hashed at the full cost", "[tenant]") {
+  Harness h;
+  // The admin put their own password into <tenant>-admin before the tenant was provisioned.
+  h.client->StoreFor(kube::resources::kSecrets)
+      ->Upsert(json{{"apiVersion", "v1"},
+                    {"kind", "Secret"},
+                    {"metadata", {{"name", "acme-admin"}, {"namespace", "erp"}, {"uid", "s-uid-admin"}, {"resourceVersion", "1"}}},
+                    {"data",
+                     {{"username", specs::Base64Encode("owner")},
+                      {"password", specs::Base64Encode("chosen-by-a-human-1")}}}});
+  REQUIRE(h.Reconcile().ok());
+  const auto& hashes = h.db->databases.at("erp_tenant_acme").user_hashes;
+  REQUIRE(hashes.size() == 1);
+  CHECK(hashes[0].rfind("$2b$04$", 0) == 0);  // opts.bcrypt_cost, not the generated cost (5)
+  CHECK(specs::DecodeSecretData(*h.Object(kube::resources::kSecrets, "acme-admin"))["password"] ==
+        "chosen-by-a-human-1");
+}
+
+TEST_CASE("A generated password's hash job keeps its cost when the next reconcile reads it from the Secret",
+          "[tenant]") {
+  std::mutex mu;
+  std::condition_variable cv;
+  int enqueued = 0;
+  Harness h(json{{"tenantId", "acme"}}, [&](controller::TenantReconcilerOptions& o) {
+    o.admin_hash_threads = 1;
+    o.enqueue = [&](const kube::Request&) {
+      std::lock_guard lock(mu);
+      ++enqueued;
+      cv.notify_all();
+    };
+  });
+  h.Reconcile();
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return enqueued > 0; }));
+  }
+  REQUIRE(h.Reconcile().ok());
+  const auto& hashes = h.db->databases.at("erp_tenant_acme").user_hashes;
+  REQUIRE(hashes.size() == 1);
+  CHECK(hashes[0].rfind("$2b$05$", 0) == 0);
+}
+
+TEST_CASE("Provisioning slots: a new tenant waits (Queued) while others are provisioned, then follows", "[tenant]") {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> enqueued;
+  Harness h(json{{"tenantId", "acme"}}, [&](controller::TenantReconcilerOptions& o) {
+    o.max_provisioning = 1;
+    o.admin_hash_threads = 1;
+    o.generated_admin_bcrypt_cost = 14;  // ~1 s: acme's first reconcile ends long before its hash
+    o.enqueue = [&](const kube::Request& r) {
+      std::lock_guard lock(mu);
+      enqueued.push_back(r.Key());
+      cv.notify_all();
+    };
+  });
+  h.client->StoreFor(api::kTenants)
+      ->Upsert(json{{"apiVersion", "tenancy.erp.dev/v1alpha1"},
+                    {"kind", "Tenant"},
+                    {"metadata", {{"name", "beta"}, {"namespace", "erp"}, {"uid", "t-uid-2"}, {"generation", 1},
+                                  {"resourceVersion", "1"}}},
+                    {"spec", {{"tenantId", "beta"}}}});
+  auto beta = [&] { return *h.client->StoreFor(api::kTenants)->Get("erp/beta"); };
+  auto condition = [](const json& t, const std::string& type) {
+    for (const auto& c : t["status"]["conditions"]) {
+      if (c["type"] == type) return c["reason"].get<std::string>();
+    }
+    return std::string("absent");
+  };
+
+  // acme takes the only slot and keeps it while its first admin's hash is made.
+  h.Reconcile();
+  REQUIRE(h.db->databases.at("erp_tenant_acme").users == 0);
+  // beta waits: placed and reported (first sight), nothing created in PostgreSQL yet.
+  auto queued = h.reconciler->Reconcile({"erp", "beta"}, {});
+  CHECK(queued.kind() == kube::Result::Kind::kRequeueAfter);
+  CHECK(condition(beta(), "Ready") == "Queued");
+  CHECK(beta()["status"]["database"]["server"] == "main");
+  CHECK(beta()["status"]["observedGeneration"] == 1);
+  CHECK_FALSE(h.db->databases.count("erp_tenant_beta"));
+  // Waiting again writes nothing.
+  const int writes = h.client->writes;
+  h.reconciler->Reconcile({"erp", "beta"}, {});
+  CHECK(h.client->writes == writes);
+
+  // The hash is ready: acme is re-queued, seeded, gives its slot back, and beta is re-queued.
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return !enqueued.empty(); }));
+    CHECK(enqueued == std::vector<std::string>{"erp/acme"});
+    enqueued.clear();
+  }
+  REQUIRE(h.Reconcile().ok());
+  CHECK(h.Condition("Ready") == "True");
+  {
+    std::lock_guard lock(mu);
+    CHECK(enqueued == std::vector<std::string>{"erp/beta"});
+  }
+  h.reconciler->Reconcile({"erp", "beta"}, {});
+  CHECK(h.db->databases.count("erp_tenant_beta"));
+  CHECK(condition(beta(), "Ready") != "Queued");
 }
 
 TEST_CASE("Non-superuser admin (CREATEDB, CREATEROLE) is made a member of the tenant roles", "[tenant]") {

@@ -60,6 +60,19 @@ TEST_CASE("password: bcrypt $2b$ cost 12 hashes verify, wrong passwords do not",
   CHECK_FALSE(VerifyPassword(std::string(73, 'a'), hash));
 }
 
+TEST_CASE("password: a cheaper stored hash is still checked correctly when padded to the login cost", "[auth]") {
+  const std::string cheap = HashPassword("operator generated pw", 4);
+  CHECK(tenant::auth::BcryptCostOf(cheap) == 4);
+  CHECK(tenant::auth::BcryptCostOf("$2b$12$abc") == 12);
+  CHECK(tenant::auth::BcryptCostOf("$2a$10$abc") == 0);
+  CHECK(tenant::auth::BcryptCostOf("$2b$1x$abc") == 0);
+  CHECK(tenant::auth::BcryptCostOf("plain") == 0);
+  // Padding (extra checks at costs 4..6) never changes the answer.
+  CHECK(VerifyPassword("operator generated pw", cheap, 7));
+  CHECK_FALSE(VerifyPassword("operator generated px", cheap, 7));
+  CHECK(VerifyPassword("operator generated pw", cheap, 4));
+}
+
 TEST_CASE("password: policy", "[auth]") {
   CHECK_FALSE(PasswordPolicyViolation("short").empty());
   CHECK(PasswordPolicyViolation("twelve bytes").empty());
