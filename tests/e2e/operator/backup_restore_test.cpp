@@ -53,7 +53,8 @@ std::string Rows(pg::Connection& c, const std::string& sql, const pg::Params& pa
   std::string out;
   for (int row = 0; row < r.rows(); ++row) {
     for (int col = 0; col < r.columns(); ++col) {
-      out += (col ? "|" : "") + r.Optional(row, col).value_or("NULL");
+      if (col > 0) out += '|';
+      out += r.Optional(row, col).value_or("NULL");
     }
     out += "\n";
   }
