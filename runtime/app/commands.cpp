@@ -11,6 +11,7 @@
 #include "common/migrations/runner.hpp"
 #include "common/pg/connection.hpp"
 #include "runtime/app/app.hpp"
+#include "runtime/app/async_log.hpp"
 #include "runtime/app/migration_role.hpp"
 #include "runtime/config/config.hpp"
 #include "runtime/handlers/routes.hpp"
@@ -18,6 +19,23 @@
 namespace tenant::api::app {
 
 namespace {
+
+// `serve` logs through a background writer (async_log.hpp): request threads never block
+// in write(2). Logging goes back to plain stderr before the writer drains and stops.
+class AsyncStderrLogging {
+ public:
+  explicit AsyncStderrLogging(const std::string& level) : level_(level) {
+    log::Configure("tenant-api", level_);  // validates the level
+    log::ConfigureForStream("tenant-api", log::GetLevel(), writer_.stream());
+  }
+  ~AsyncStderrLogging() { log::Configure("tenant-api", level_); }
+  AsyncStderrLogging(const AsyncStderrLogging&) = delete;
+  AsyncStderrLogging& operator=(const AsyncStderrLogging&) = delete;
+
+ private:
+  std::string level_;
+  AsyncLogWriter writer_{STDERR_FILENO};
+};
 
 constexpr const char* kUsage = R"(Usage: tenant-api <command> [options]
 
@@ -92,7 +110,6 @@ int RunServe(const std::vector<std::string>& args) {
   }
   auto cfg = LoadConfigOrReport();
   if (!cfg) return 2;
-  log::Configure("tenant-api", cfg->log_level);
 
   // Block the shutdown signals in every thread (threads inherit the mask) and take them
   // synchronously below with sigwait.
@@ -102,6 +119,8 @@ int RunServe(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // After the signal mask: the writer thread inherits it, like every other thread.
+  AsyncStderrLogging logging(cfg->log_level);
 
   try {
     log::Info("Starting", {{"config", cfg->Describe()}});

@@ -7,6 +7,7 @@
 #include "common/pg/conninfo.hpp"
 #include "common/pg/error.hpp"
 #include "runtime/db/backoff.hpp"
+#include "runtime/db/pg_failure.hpp"
 #include "runtime/server/request_log.hpp"
 
 namespace tenant::api::db {
@@ -56,6 +57,10 @@ Pool::Pool(PoolOptions options) : options_(std::move(options)), conninfo_(BuildC
     query_hist_ = &options_.registry->Histogram(
         "db_query_duration_seconds", "Duration of database queries by named query.", {"query"},
         metrics::ExponentialBuckets(0.00025, 2, 15));
+    wait_hist_ = &options_.registry
+                      ->Histogram("db_pool_wait_seconds", "Time requests waited for a pooled connection.", {},
+                                  metrics::ExponentialBuckets(0.0000625, 2, 16))
+                      .Get();
     errors_ = &options_.registry->Counter("db_pool_errors_total",
                                           "Pool failures: acquire timeouts and failed connects.",
                                           {"kind"});
@@ -73,45 +78,68 @@ pg::Connection Pool::Connect() { return pg::Connection::Connect(conninfo_, optio
 Pool::Lease Pool::Acquire() { return Acquire(options_.acquire_timeout); }
 
 Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  const auto started = Clock::now();
+  const auto deadline = started + timeout;
   Slot* slot = nullptr;
   bool must_connect = false;
   {
     std::unique_lock lk(mu_);
-    for (;;) {
-      if (closed_) throw DatabaseUnavailable("database pool is closed");
-      if (!idle_.empty()) {
-        slot = idle_.back();
-        idle_.pop_back();
-        break;
-      }
-      if (!empty_.empty()) {
-        const auto now = Clock::now();
-        if (now >= next_connect_at_) {
-          slot = empty_.back();
-          empty_.pop_back();
-          must_connect = true;
+    if (closed_) throw DatabaseUnavailable("database pool is closed");
+    if (waiters_.empty() && !idle_.empty()) {
+      slot = idle_.back();
+      idle_.pop_back();
+      ++in_use_;
+    } else {
+      // Queue behind earlier waiters; Release hands connections over in arrival order.
+      Waiter self;
+      waiters_.push_back(&self);
+      for (;;) {
+        if (self.granted != nullptr) {  // removed from the queue and counted by Release
+          slot = self.granted;
           break;
         }
-        // Inside the backoff window after failed connects: wait for it only if it ends
-        // before our deadline (another thread may also free a connection meanwhile).
-        if (next_connect_at_ > deadline) {
-          throw DatabaseUnavailable("database unavailable (reconnecting with backoff)");
+        if (closed_) {
+          RemoveWaiterLocked(&self);
+          throw DatabaseUnavailable("database pool is closed");
         }
-        cv_.wait_until(lk, next_connect_at_);
-        continue;
-      }
-      if (cv_.wait_until(lk, deadline) == std::cv_status::timeout && idle_.empty() &&
-          (empty_.empty() || Clock::now() < next_connect_at_)) {
-        ++acquire_timeouts_;
-        if (errors_ != nullptr) errors_->WithLabelValues({"acquire_timeout"}).Inc();
-        throw PoolExhausted("no database connection available within " +
-                            std::to_string(timeout.count()) + " ms");
+        if (!idle_.empty() && waiters_.front() == &self) {  // left idle while we queued
+          RemoveWaiterLocked(&self);
+          slot = idle_.back();
+          idle_.pop_back();
+          ++in_use_;
+          break;
+        }
+        auto wake_at = deadline;
+        if (!empty_.empty()) {
+          const auto now = Clock::now();
+          if (now >= next_connect_at_) {
+            RemoveWaiterLocked(&self);
+            slot = empty_.back();
+            empty_.pop_back();
+            must_connect = true;
+            ++in_use_;
+            break;
+          }
+          // Inside the backoff window after failed connects: wait for it only if it ends
+          // before our deadline (another thread may also free a connection meanwhile).
+          if (next_connect_at_ > deadline) {
+            RemoveWaiterLocked(&self);
+            throw DatabaseUnavailable("database unavailable (reconnecting with backoff)");
+          }
+          wake_at = next_connect_at_;
+        }
+        if (self.cv.wait_until(lk, wake_at) == std::cv_status::timeout && self.granted == nullptr &&
+            Clock::now() >= deadline && (empty_.empty() || Clock::now() < next_connect_at_)) {
+          RemoveWaiterLocked(&self);
+          CountAcquireTimeoutLocked();
+          throw PoolExhausted("no database connection available within " +
+                              std::to_string(timeout.count()) + " ms");
+        }
       }
     }
-    ++in_use_;
     UpdateGaugesLocked();
   }
+  if (wait_hist_ != nullptr) wait_hist_->Observe(std::chrono::duration<double>(Clock::now() - started).count());
 
   // Health check of a connection that sat idle long enough for a server restart, a
   // firewall or an idle timeout to have killed it: one empty query, then reconnect.
@@ -140,7 +168,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
       --in_use_;
       empty_.push_back(slot);
       UpdateGaugesLocked();
-      cv_.notify_one();
+      if (!waiters_.empty()) waiters_.front()->cv.notify_one();  // it may retry after the backoff
       throw DatabaseUnavailable(std::string("database unavailable: ") + e.what());
     }
   }
@@ -159,28 +187,159 @@ void Pool::Release(Slot* slot, bool broken) {
       broken = true;
     }
   }
-  std::lock_guard lk(mu_);
-  --in_use_;
-  if (broken || closed_ || !slot->conn || !slot->conn->IsOpen()) {
-    slot->conn.reset();
-    empty_.push_back(slot);
-  } else {
-    idle_.push_back(slot);
+  AsyncGrant async;        // an AcquireAsync caller served below, outside the lock
+  Slot* handed = nullptr;  // ... with this connection (nullptr: take the blocking path)
+  {
+    std::lock_guard lk(mu_);
+    if (broken || closed_ || !slot->conn || !slot->conn->IsOpen()) {
+      --in_use_;
+      slot->conn.reset();
+      empty_.push_back(slot);
+      // The oldest waiter may now open a connection in the freed slot (an asynchronous one
+      // does that through the blocking path).
+      if (!waiters_.empty()) {
+        Waiter* w = waiters_.front();
+        if (w->async) {
+          waiters_.pop_front();
+          async = TakeAsyncWaiterLocked(w);
+        } else {
+          w->cv.notify_one();
+        }
+      }
+    } else if (!waiters_.empty()) {
+      // Straight to the oldest waiter: the connection stays in use (in_use_ unchanged).
+      Waiter* w = waiters_.front();
+      waiters_.pop_front();
+      if (w->async) {
+        if (wait_hist_ != nullptr) wait_hist_->Observe(std::chrono::duration<double>(Clock::now() - w->since).count());
+        async = TakeAsyncWaiterLocked(w);
+        handed = slot;
+      } else {
+        w->granted = slot;
+        w->cv.notify_one();
+      }
+    } else {
+      --in_use_;
+      idle_.push_back(slot);
+    }
+    UpdateGaugesLocked();
   }
-  UpdateGaugesLocked();
-  cv_.notify_one();
+  if (async) {
+    try {
+      if (handed != nullptr) async(Lease(this, handed));
+      else async(std::nullopt);
+    } catch (const std::exception& e) {  // a callback only posts work; never let it escape a destructor
+      server::request_log::Error("Connection hand-over failed", {{"error", e.what()}});
+    }
+  }
+}
+
+Pool::AsyncGrant Pool::TakeAsyncWaiterLocked(Waiter* w) {
+  AsyncGrant g = std::move(w->async);
+  for (auto it = async_waiters_.begin(); it != async_waiters_.end(); ++it) {
+    if (&*it == w) {
+      async_waiters_.erase(it);
+      break;
+    }
+  }
+  return g;
+}
+
+bool Pool::IdleSlotUsableLocked(const Slot& slot) const {
+  // What the blocking Acquire would check, minus the ping (a round trip): without a live,
+  // recently used connection the caller takes the blocking path, which pings or reconnects.
+  return slot.conn && slot.conn->IsOpen() && IdleConnectionLooksAlive(slot.conn->native()) &&
+         Clock::now() - slot.last_used <= options_.idle_check_after;
+}
+
+std::uint64_t Pool::AcquireAsync(AsyncGrant granted) {
+  Slot* slot = nullptr;
+  {
+    std::lock_guard lk(mu_);
+    if (!closed_) {
+      if (waiters_.empty() && !idle_.empty()) {
+        if (IdleSlotUsableLocked(*idle_.back())) {
+          slot = idle_.back();
+          idle_.pop_back();
+          ++in_use_;
+          UpdateGaugesLocked();
+        }
+      } else if (empty_.empty()) {
+        // Every connection is open and in use: queue like a blocking caller would.
+        Waiter& w = async_waiters_.emplace_back();
+        w.async = std::move(granted);
+        w.ticket = ++last_ticket_;
+        w.since = Clock::now();
+        waiters_.push_back(&w);
+        return w.ticket;
+      }
+    }
+  }
+  if (slot == nullptr) {
+    granted(std::nullopt);
+    return 0;
+  }
+  if (wait_hist_ != nullptr) wait_hist_->Observe(0.0);
+  granted(Lease(this, slot));
+  return 0;
+}
+
+bool Pool::CancelAsync(std::uint64_t ticket) {
+  AsyncGrant dropped;  // destroyed outside the lock: its captures may own request state
+  std::lock_guard lk(mu_);
+  for (auto it = async_waiters_.begin(); it != async_waiters_.end(); ++it) {
+    if (it->ticket != ticket) continue;
+    dropped = std::move(it->async);
+    RemoveWaiterLocked(&*it);
+    async_waiters_.erase(it);
+    CountAcquireTimeoutLocked();
+    return true;
+  }
+  return false;
+}
+
+void Pool::CountAcquireTimeoutLocked() {
+  ++acquire_timeouts_;
+  if (errors_ != nullptr) errors_->WithLabelValues({"acquire_timeout"}).Inc();
+}
+
+void Pool::RemoveWaiterLocked(Waiter* w) {
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (*it == w) {
+      waiters_.erase(it);
+      break;
+    }
+  }
+  // A connect slot or backoff change this waiter was woken for but did not use is offered on.
+  if (!waiters_.empty() && !waiters_.front()->async) waiters_.front()->cv.notify_one();
 }
 
 void Pool::Close() {
-  std::lock_guard lk(mu_);
-  closed_ = true;
-  for (Slot* s : idle_) {
-    s->conn.reset();
-    empty_.push_back(s);
+  std::vector<AsyncGrant> async;
+  {
+    std::lock_guard lk(mu_);
+    closed_ = true;
+    for (Slot* s : idle_) {
+      s->conn.reset();
+      empty_.push_back(s);
+    }
+    idle_.clear();
+    UpdateGaugesLocked();
+    // Blocking waiters wake up and throw DatabaseUnavailable; queued asynchronous callers
+    // are sent down the blocking path, which does the same.
+    std::deque<Waiter*> blocking;
+    for (Waiter* w : waiters_) {
+      if (w->async) {
+        async.push_back(std::move(w->async));
+      } else {
+        w->cv.notify_one();
+        blocking.push_back(w);
+      }
+    }
+    waiters_.swap(blocking);
+    async_waiters_.clear();
   }
-  idle_.clear();
-  UpdateGaugesLocked();
-  cv_.notify_all();
+  for (auto& g : async) g(std::nullopt);
 }
 
 Pool::Stats Pool::GetStats() const {
@@ -190,6 +349,7 @@ Pool::Stats Pool::GetStats() const {
   s.idle = idle_.size();
   s.in_use = in_use_;
   s.open = idle_.size() + in_use_;
+  s.waiting = waiters_.size();
   s.acquire_timeouts = acquire_timeouts_;
   s.connect_failures = connect_failures_;
   return s;
@@ -204,6 +364,8 @@ void Pool::UpdateGaugesLocked() {
 void Pool::ObserveQuery(std::string_view name, double seconds) {
   if (query_hist_ != nullptr) query_hist_->WithLabelValues({name}).Observe(seconds);
 }
+
+void Pool::Lease::RecordQuery(std::string_view name, double seconds) { pool_->ObserveQuery(name, seconds); }
 
 Pool::Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_), slot_(other.slot_), broken_(other.broken_) {
@@ -234,37 +396,6 @@ pg::Result Pool::Lease::Exec(const Query& query, const pg::Params& params) {
   }
 }
 
-namespace {
-
-struct PipelineFailure {
-  std::string message;
-  std::string sqlstate;
-  pg::ErrorFields fields;
-};
-
-PipelineFailure FailureOf(const PGresult* r) {
-  auto get = [r](int code) {
-    const char* v = PQresultErrorField(r, code);
-    return std::string(v != nullptr ? v : "");
-  };
-  PipelineFailure f;
-  f.message = get(PG_DIAG_MESSAGE_PRIMARY);
-  if (f.message.empty()) f.message = "statement failed";
-  f.sqlstate = get(PG_DIAG_SQLSTATE);
-  f.fields = pg::ErrorFields{get(PG_DIAG_MESSAGE_DETAIL), get(PG_DIAG_MESSAGE_HINT), get(PG_DIAG_SCHEMA_NAME),
-                             get(PG_DIAG_TABLE_NAME),     get(PG_DIAG_COLUMN_NAME),  get(PG_DIAG_CONSTRAINT_NAME)};
-  return f;
-}
-
-[[noreturn]] void ThrowBroken(PGconn* c, std::string_view what) {
-  const char* m = PQerrorMessage(c);
-  std::string text(m != nullptr ? m : "");
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  throw pg::ConnectionError(std::string(what) + ": " + text, "08006");
-}
-
-}  // namespace
-
 std::vector<pg::Result> Pool::Lease::ExecPipeline(const std::vector<PipelineStep>& steps) {
   const auto start = Clock::now();
   auto& conn = this->conn();
@@ -281,7 +412,7 @@ std::vector<pg::Result> Pool::Lease::ExecPipeline(const std::vector<PipelineStep
   PGconn* c = conn.native();
   if (PQenterPipelineMode(c) != 1) {
     broken_ = true;
-    ThrowBroken(c, "entering pipeline mode failed");
+    ThrowConnectionLost(c, "entering pipeline mode failed");
   }
   for (const auto& s : steps) {
     int sent;
@@ -297,40 +428,40 @@ std::vector<pg::Result> Pool::Lease::ExecPipeline(const std::vector<PipelineStep
     }
     if (sent != 1) {
       broken_ = true;  // the pipeline state is unknown: drop the connection
-      ThrowBroken(c, "sending a pipelined statement failed");
+      ThrowConnectionLost(c, "sending a pipelined statement failed");
     }
   }
   if (PQpipelineSync(c) != 1) {
     broken_ = true;
-    ThrowBroken(c, "sending the pipeline failed");
+    ThrowConnectionLost(c, "sending the pipeline failed");
   }
   std::vector<pg::Result> results;
   results.reserve(steps.size());
-  std::optional<PipelineFailure> failure;
+  std::exception_ptr failure;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     pg::Result r(PQgetResult(c));
     if (r.native() == nullptr) {
       broken_ = true;
-      ThrowBroken(c, "connection lost in a pipeline");
+      ThrowConnectionLost(c, "connection lost in a pipeline");
     }
     const auto status = PQresultStatus(r.native());
-    if (status == PGRES_FATAL_ERROR && !failure) failure = FailureOf(r.native());
+    if (status == PGRES_FATAL_ERROR && !failure) failure = StatementError(c, r.native());
     if (status != PGRES_FATAL_ERROR && status != PGRES_PIPELINE_ABORTED &&
         status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
       broken_ = true;
-      ThrowBroken(c, "unexpected result in a pipeline");
+      ThrowConnectionLost(c, "unexpected result in a pipeline");
     }
     results.push_back(std::move(r));
     pg::Result end(PQgetResult(c));  // NULL ends each statement's results
     if (end.native() != nullptr) {
       broken_ = true;
-      ThrowBroken(c, "unexpected extra result in a pipeline");
+      ThrowConnectionLost(c, "unexpected extra result in a pipeline");
     }
   }
   pg::Result sync(PQgetResult(c));
   if (sync.native() == nullptr || PQresultStatus(sync.native()) != PGRES_PIPELINE_SYNC || PQexitPipelineMode(c) != 1) {
     broken_ = true;
-    ThrowBroken(c, "pipeline did not end cleanly");
+    ThrowConnectionLost(c, "pipeline did not end cleanly");
   }
   for (const auto& s : steps) {
     if (s.query != nullptr) {
@@ -339,7 +470,7 @@ std::vector<pg::Result> Pool::Lease::ExecPipeline(const std::vector<PipelineStep
   }
   if (failure) {
     if (PQstatus(c) == CONNECTION_BAD) broken_ = true;
-    pg::ThrowForSqlState(std::move(failure->message), std::move(failure->sqlstate), std::move(failure->fields));
+    std::rethrow_exception(failure);
   }
   return results;
 }

@@ -3,6 +3,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,6 +90,8 @@ class Pool {
     // same pipeline is then open and failed: roll it back).
     std::vector<pg::Result> ExecPipeline(const std::vector<PipelineStep>& steps);
     void MarkBroken() noexcept { broken_ = true; }
+    // db_query_duration_seconds for a query run outside Exec (AsyncExec).
+    void RecordQuery(std::string_view name, double seconds);
 
    private:
     friend class Pool;
@@ -101,6 +106,7 @@ class Pool {
     std::size_t idle = 0;    // open and free
     std::size_t in_use = 0;  // loaned out
     std::size_t open = 0;    // idle + in_use
+    std::size_t waiting = 0;  // callers queued in Acquire or AcquireAsync
     std::uint64_t acquire_timeouts = 0;
     std::uint64_t connect_failures = 0;
   };
@@ -113,6 +119,22 @@ class Pool {
   // Throws PoolExhausted or DatabaseUnavailable; never waits beyond acquire_timeout.
   Lease Acquire();
   Lease Acquire(std::chrono::milliseconds timeout);
+
+  // Acquisition for threads that must never block (the Asio I/O threads). `granted` runs
+  // once (unless CancelAsync took the caller out of line first), never under the pool's lock:
+  //  - at once with a lease when an open, recently used connection is idle and nobody waits;
+  //  - later, on the thread returning a connection, with that lease when the caller had to
+  //    queue (first come, first served together with the blocking waiters);
+  //  - with nullopt when the caller should take the blocking path (Acquire on a worker)
+  //    instead: a connection must be opened or pinged first, or the pool is closed.
+  // Returns 0 when `granted` has run already, else the ticket of the queued caller: the pool
+  // has no timer of its own, so a caller that stops waiting (acquire timeout, see
+  // db::AcquireAsyncUntil) takes itself out of line with CancelAsync.
+  using AsyncGrant = std::function<void(std::optional<Lease>)>;
+  std::uint64_t AcquireAsync(AsyncGrant granted);
+  // Removes a queued AcquireAsync caller. True when it was still queued: its `granted` never
+  // runs and the wait counts as an acquire timeout. False when it has been served already.
+  bool CancelAsync(std::uint64_t ticket);
 
   Stats GetStats() const;
   std::chrono::milliseconds acquire_timeout() const { return options_.acquire_timeout; }
@@ -128,8 +150,24 @@ class Pool {
     std::optional<pg::Connection> conn;
     std::chrono::steady_clock::time_point last_used;
   };
+  // A thread blocked in Acquire. Waiters are served first come, first served: Release hands
+  // a connection straight to the oldest waiter (`granted`) instead of putting it back for
+  // whichever thread takes the lock first, so a waiter cannot be overtaken again and again
+  // by threads arriving later (that barging made the slowest requests wait for hundreds of
+  // milliseconds under load while the average stayed low).
+  struct Waiter {
+    Slot* granted = nullptr;
+    std::condition_variable cv;
+    AsyncGrant async;  // set for AcquireAsync waiters (owned by async_waiters_)
+    std::uint64_t ticket = 0;  // AcquireAsync waiters: the handle of CancelAsync
+    std::chrono::steady_clock::time_point since;
+  };
 
   void Release(Slot* slot, bool broken);
+  void RemoveWaiterLocked(Waiter* w);
+  AsyncGrant TakeAsyncWaiterLocked(Waiter* w);  // removes it from async_waiters_
+  bool IdleSlotUsableLocked(const Slot& slot) const;
+  void CountAcquireTimeoutLocked();
   void UpdateGaugesLocked();
   pg::Connection Connect();  // outside the lock
   void ObserveQuery(std::string_view name, double seconds);
@@ -138,7 +176,8 @@ class Pool {
   std::string conninfo_;  // final, with the password: never logged
 
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::deque<Waiter*> waiters_;    // oldest first
+  std::list<Waiter> async_waiters_;  // storage of the queued AcquireAsync callers
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<Slot*> idle_;        // open connections, LIFO so hot connections stay hot
   std::vector<Slot*> empty_;       // slots without a connection
@@ -148,11 +187,13 @@ class Pool {
   std::chrono::steady_clock::time_point next_connect_at_{};
   std::uint64_t acquire_timeouts_ = 0;
   std::uint64_t connect_failures_ = 0;
+  std::uint64_t last_ticket_ = 0;
 
   metrics::Gauge* idle_gauge_ = nullptr;
   metrics::Gauge* in_use_gauge_ = nullptr;
   metrics::Gauge* max_gauge_ = nullptr;
   metrics::HistogramFamily* query_hist_ = nullptr;
+  metrics::Histogram* wait_hist_ = nullptr;  // db_pool_wait_seconds
   metrics::CounterFamily* errors_ = nullptr;
 };
 

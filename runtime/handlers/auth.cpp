@@ -101,15 +101,25 @@ server::Response Login(Domain& d, server::Request& req) {
   return server::Response::Json(200, out);
 }
 
-server::Response Refresh(Domain& d, server::Request& req) {
+// The token of a {"refresh_token": "..."} body (refresh, logout); 422 otherwise.
+std::string RefreshTokenOf(server::Request& req) {
   json body = server::ParseJsonBody(req);
   server::JsonObject in(body);
   auto token = in.RequiredString("refresh_token", {1, 256});
   in.Finish();
+  return *token;
+}
 
+// The stored row of a refresh token, locked for the caller's transaction; empty if unknown.
+pg::Result LockRefreshToken(db::Pool::Lease& lease, const std::string& token) {
+  return lease.Exec(db::tokens::kLockByHash, {HashParam(token)});
+}
+
+server::Response Refresh(Domain& d, server::Request& req) {
+  const std::string token = RefreshTokenOf(req);
   auto lease = Acquire(d, req);
   pg::Transaction tx(lease.conn());
-  pg::Result r = lease.Exec(db::tokens::kLockByHash, {HashParam(*token)});
+  pg::Result r = LockRefreshToken(lease, token);
   if (r.empty()) Fail(d, "refresh_invalid", "invalid refresh token");
   const std::int64_t token_id = r.Int64(0, "id");
   const std::string family(r.Value(0, "family_id"));
@@ -138,13 +148,10 @@ server::Response Refresh(Domain& d, server::Request& req) {
 }
 
 server::Response Logout(Domain& d, server::Request& req) {
-  json body = server::ParseJsonBody(req);
-  server::JsonObject in(body);
-  auto token = in.RequiredString("refresh_token", {1, 256});
-  in.Finish();
+  const std::string token = RefreshTokenOf(req);
   auto lease = Acquire(d, req);
   pg::Transaction tx(lease.conn());
-  pg::Result r = lease.Exec(db::tokens::kLockByHash, {HashParam(*token)});
+  pg::Result r = LockRefreshToken(lease, token);
   // Unknown or already revoked tokens also answer 204: logout reveals nothing.
   if (!r.empty() && !r.Bool(0, "revoked")) {
     const std::int64_t user_id = r.Int64(0, "user_id");
@@ -159,9 +166,7 @@ server::Response Logout(Domain& d, server::Request& req) {
 
 void RegisterAuthRoutes(server::Router& router, Domain& d) {
   auto opts = server::RouteOptions::Anonymous().Json().Class(server::RateClass::kAuth);
-  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) {
-    return WithDbErrors([&d, fn](server::Request& req) { return fn(d, req); });
-  };
+  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) { return DomainHandler(d, fn); };
   router.Post("/api/v1/auth/token", bind(Login), opts);
   router.Post("/api/v1/auth/refresh", bind(Refresh), opts);
   router.Post("/api/v1/auth/logout", bind(Logout), opts);

@@ -1,9 +1,10 @@
 #include "runtime/handlers/customers.hpp"
 
 #include "common/pg/error.hpp"
-#include "common/pg/transaction.hpp"
 #include "runtime/db/customer_queries.hpp"
+#include "runtime/handlers/page.hpp"
 #include "runtime/handlers/support.hpp"
+#include "runtime/handlers/versioned.hpp"
 #include "runtime/server/json_body.hpp"
 
 namespace tenant::api::handlers {
@@ -16,6 +17,7 @@ const server::StringRule kName{1, 200};
 const server::StringRule kEmail{3, 254};
 const server::StringRule kPhone{1, 40};
 const server::StringRule kAddress{1, 1000};
+const VersionedTable kTable{q::kExists, "customer"};
 
 json Nullable(const pg::Result& r, int row, const char* col) {
   auto v = r.Optional(row, col);
@@ -34,9 +36,7 @@ json CustomerJson(const pg::Result& r, int row) {
 }
 
 server::Response WithETag(int status, const pg::Result& r) {
-  auto resp = server::Response::Json(status, CustomerJson(r, 0));
-  resp.SetHeader("ETag", ETag(r.Int64(0, "version")));
-  return resp;
+  return JsonWithETag(status, CustomerJson(r, 0), r.Int64(0, "version"));
 }
 
 void CheckEmail(server::JsonObject& in, const std::optional<std::string>& email) {
@@ -98,20 +98,12 @@ server::Response Create(Domain& d, server::Request& req) {
     } catch (const pg::UniqueViolation&) {
       throw EmailTaken();
     }
-    const std::string id = std::to_string(r.Int64(0, "id"));
-    Audit(lease, req, "create", "customer", id);
-    auto resp = WithETag(201, r);
-    resp.SetHeader("Location", "/api/v1/customers/" + id);
-    return resp;
+    return Created(lease, req, "customer", "/api/v1/customers", r, CustomerJson);
   });
 }
 
 server::Response Get(Domain& d, server::Request& req) {
-  const auto id = PathId(req);
-  auto lease = Acquire(d, req);
-  pg::Result r = lease.Exec(q::kGet, {id});
-  if (r.empty()) throw server::NotFound("customer not found");
-  return WithETag(200, r);
+  return GetVersioned(d, req, q::kGet, "customer", CustomerJson);
 }
 
 server::Response List(Domain& d, server::Request& req) {
@@ -124,25 +116,12 @@ server::Response List(Domain& d, server::Request& req) {
   if (auto v = req.Query("email")) email = *v;
   auto lease = Acquire(d, req);
   pg::Result r = lease.Exec(q::kList, {page.after_id, page.limit + 1, name, email});
-  json items = json::array();
-  const int shown = std::min(r.rows(), page.limit);
-  for (int i = 0; i < shown; ++i) items.push_back(CustomerJson(r, i));
-  const std::int64_t last = shown > 0 ? r.Int64(shown - 1, "id") : 0;
-  return server::Response::Json(200, PageBody(std::move(items), r.rows() > page.limit, last));
-}
-
-[[noreturn]] void MissOrConflict(db::Pool::Lease& lease, std::int64_t id) {
-  if (lease.Exec(q::kExists, {id}).empty()) throw server::NotFound("customer not found");
-  throw server::PreconditionFailed("the customer was modified; fetch it again for the current ETag");
+  return PageResponse(ToPage(r, page, CustomerJson));
 }
 
 server::Response Update(Domain& d, server::Request& req) {
   const auto id = PathId(req);
-  const IfMatch if_match = ParseIfMatch(req.Header("if-match"));
-  if (!if_match.present) {
-    throw server::HttpError(428, "precondition_required", "Precondition required",
-                            "send If-Match with the ETag from your last read");
-  }
+  const pg::Param expected = ExpectedVersionParam(RequireIfMatch(req));
   json body = server::ParseJsonBody(req);
   server::JsonObject in(body);
   auto name = in.OptionalString("name", kName);
@@ -155,54 +134,29 @@ server::Response Update(Domain& d, server::Request& req) {
   CheckEmail(in, email.value);
   in.Finish();
 
-  pg::Param expected = std::nullopt;
-  if (auto v = ExpectedVersion(if_match)) expected = *v;
-  auto lease = Acquire(d, req);
-  pg::Transaction tx(lease.conn());
-  pg::Result r;
-  try {
-    r = lease.Exec(q::kUpdate, {id, expected, name.has_value(), ToParam(name), email.present,
-                                ToParam(email.value), phone.present, ToParam(phone.value),
-                                address.present, ToParam(address.value)});
-  } catch (const pg::UniqueViolation&) {
-    throw EmailTaken();
-  }
-  if (r.empty()) MissOrConflict(lease, id);
-  Audit(lease, req, "update", "customer", std::to_string(id));
-  tx.Commit();
+  pg::Result r = GuardedWrite(d, req, kTable, id, "update", json::object(), [&](db::Pool::Lease& lease) {
+    try {
+      return lease.Exec(q::kUpdate, {id, expected, name.has_value(), ToParam(name), email.present,
+                                     ToParam(email.value), phone.present, ToParam(phone.value),
+                                     address.present, ToParam(address.value)});
+    } catch (const pg::UniqueViolation&) {
+      throw EmailTaken();
+    }
+  });
   return WithETag(200, r);
 }
 
 server::Response Delete(Domain& d, server::Request& req) {
-  const auto id = PathId(req);
-  pg::Param expected = std::nullopt;
-  if (auto v = ExpectedVersion(ParseIfMatch(req.Header("if-match")))) expected = *v;
-  auto lease = Acquire(d, req);
-  pg::Transaction tx(lease.conn());
-  pg::Result r;
-  try {
-    r = lease.Exec(q::kDelete, {id, expected});
-  } catch (const pg::ForeignKeyViolation&) {
-    throw server::Conflict("customer_in_use", "the customer has orders and cannot be deleted");
-  }
-  if (r.empty()) MissOrConflict(lease, id);
-  Audit(lease, req, "delete", "customer", std::to_string(id));
-  tx.Commit();
-  return server::Response::NoContent();
+  return DeleteVersioned(d, req, kTable, q::kDelete,
+                         server::Conflict("customer_in_use", "the customer has orders and cannot be deleted"));
 }
 
 }  // namespace
 
 void RegisterCustomerRoutes(server::Router& router, Domain& d) {
-  const auto writers = server::RouteOptions::Roles({"admin", "manager"});
-  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) {
-    return WithDbErrors([&d, fn](server::Request& req) { return fn(d, req); });
-  };
-  router.Post("/api/v1/customers", bind(Create), server::RouteOptions(writers).Json());
-  router.Get("/api/v1/customers", bind(List), {});
-  router.Get("/api/v1/customers/{id}", bind(Get), {});
-  router.Patch("/api/v1/customers/{id}", bind(Update), server::RouteOptions(writers).Json());
-  router.Delete("/api/v1/customers/{id}", bind(Delete), writers);
+  RegisterCrudRoutes(router, d, "/api/v1/customers",
+                     {Create, List, Get, Update, Delete, GetVersionedAsync(d, q::kGet, "customer", CustomerJson)},
+                     server::RouteOptions::Roles({"admin", "manager"}));
 }
 
 }  // namespace tenant::api::handlers

@@ -4,7 +4,9 @@
 #include "common/pg/transaction.hpp"
 #include "runtime/db/order_queries.hpp"
 #include "runtime/handlers/order_plan.hpp"
+#include "runtime/handlers/page.hpp"
 #include "runtime/handlers/support.hpp"
+#include "runtime/handlers/versioned.hpp"
 #include "runtime/server/json_body.hpp"
 
 namespace tenant::api::handlers {
@@ -134,9 +136,7 @@ server::Response Get(Domain& d, server::Request& req) {
   if (r.empty()) throw server::NotFound("order not found");
   json orders = json::array({OrderJson(r, 0)});
   AttachLines(lease, orders);
-  auto resp = server::Response::Json(200, orders[0]);
-  resp.SetHeader("ETag", ETag(r.Int64(0, "version")));
-  return resp;
+  return JsonWithETag(200, std::move(orders[0]), r.Int64(0, "version"));
 }
 
 server::Response List(Domain& d, server::Request& req) {
@@ -162,12 +162,9 @@ server::Response List(Domain& d, server::Request& req) {
   if (!errors.empty()) throw server::ValidationFailed(std::move(errors));
   auto lease = Acquire(d, req);
   pg::Result r = lease.Exec(q::kList, {page.after_id, page.limit + 1, status, customer});
-  json items = json::array();
-  const int shown = std::min(r.rows(), page.limit);
-  for (int i = 0; i < shown; ++i) items.push_back(OrderJson(r, i));
-  AttachLines(lease, items);
-  const std::int64_t last = shown > 0 ? r.Int64(shown - 1, "id") : 0;
-  return server::Response::Json(200, PageBody(std::move(items), r.rows() > page.limit, last));
+  Page out = ToPage(r, page, OrderJson);
+  AttachLines(lease, out.items);
+  return PageResponse(std::move(out));
 }
 
 // Cancel (stock back) or ship a confirmed order.
@@ -190,9 +187,7 @@ server::Response Transition(Domain& d, server::Request& req, const std::string& 
     Audit(lease, req, target == "cancelled" ? "cancel" : "ship", "order", std::to_string(id));
     json orders = json::array({OrderJson(r, 0)});
     AttachLines(lease, orders);
-    auto resp = server::Response::Json(200, orders[0]);
-    resp.SetHeader("ETag", ETag(r.Int64(0, "version")));
-    return resp;
+    return JsonWithETag(200, std::move(orders[0]), r.Int64(0, "version"));
   });
 }
 
@@ -202,9 +197,7 @@ server::Response Ship(Domain& d, server::Request& req) { return Transition(d, re
 }  // namespace
 
 void RegisterOrderRoutes(server::Router& router, Domain& d) {
-  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) {
-    return WithDbErrors([&d, fn](server::Request& req) { return fn(d, req); });
-  };
+  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) { return DomainHandler(d, fn); };
   router.Post("/api/v1/orders", bind(Create), server::RouteOptions().Json());
   router.Get("/api/v1/orders", bind(List), {});
   router.Get("/api/v1/orders/{id}", bind(Get), {});

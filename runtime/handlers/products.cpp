@@ -1,10 +1,11 @@
 #include "runtime/handlers/products.hpp"
 
 #include "common/pg/error.hpp"
-#include "common/pg/transaction.hpp"
 #include "runtime/db/product_queries.hpp"
 #include "runtime/handlers/money.hpp"
+#include "runtime/handlers/page.hpp"
 #include "runtime/handlers/support.hpp"
+#include "runtime/handlers/versioned.hpp"
 #include "runtime/server/json_body.hpp"
 
 namespace tenant::api::handlers {
@@ -19,6 +20,7 @@ const server::StringRule kDescription{0, 4000};
 const server::StringRule kCurrency{3, 3};
 const server::IntRule kPrice{0, INT64_MAX / 1'000'000};   // room for quantity * price
 const server::IntRule kStock{0, 1'000'000'000};
+const VersionedTable kTable{q::kExists, "product"};
 
 json ProductJson(const pg::Result& r, int row) {
   return {{"id", r.Int64(row, "id")},
@@ -35,9 +37,7 @@ json ProductJson(const pg::Result& r, int row) {
 }
 
 server::Response WithETag(int status, const pg::Result& r) {
-  auto resp = server::Response::Json(status, ProductJson(r, 0));
-  resp.SetHeader("ETag", ETag(r.Int64(0, "version")));
-  return resp;
+  return JsonWithETag(status, ProductJson(r, 0), r.Int64(0, "version"));
 }
 
 void CheckSku(server::JsonObject& in, const std::optional<std::string>& sku) {
@@ -84,20 +84,12 @@ server::Response Create(Domain& d, server::Request& req) {
     } catch (const pg::UniqueViolation&) {
       throw SkuTaken();
     }
-    const std::string id = std::to_string(r.Int64(0, "id"));
-    Audit(lease, req, "create", "product", id, {{"sku", *sku}});
-    auto resp = WithETag(201, r);
-    resp.SetHeader("Location", "/api/v1/products/" + id);
-    return resp;
+    return Created(lease, req, "product", "/api/v1/products", r, ProductJson, {{"sku", *sku}});
   });
 }
 
 server::Response Get(Domain& d, server::Request& req) {
-  const auto id = PathId(req);
-  auto lease = Acquire(d, req);
-  pg::Result r = lease.Exec(q::kGet, {id});
-  if (r.empty()) throw server::NotFound("product not found");
-  return WithETag(200, r);
+  return GetVersioned(d, req, q::kGet, "product", ProductJson);
 }
 
 server::Response List(Domain& d, server::Request& req) {
@@ -120,27 +112,12 @@ server::Response List(Domain& d, server::Request& req) {
 
   auto lease = Acquire(d, req);
   pg::Result r = lease.Exec(q::kList, {page.after_id, page.limit + 1, active_param, sku, name, currency});
-  json items = json::array();
-  const int shown = std::min(r.rows(), page.limit);
-  for (int i = 0; i < shown; ++i) items.push_back(ProductJson(r, i));
-  const std::int64_t last = shown > 0 ? r.Int64(shown - 1, "id") : 0;
-  return server::Response::Json(200, PageBody(std::move(items), r.rows() > page.limit, last));
-}
-
-// Distinguishes "gone" (404) from "changed since you read it" (412) after an update or
-// delete guarded by the version matched no row.
-[[noreturn]] void MissOrConflict(db::Pool::Lease& lease, std::int64_t id) {
-  if (lease.Exec(q::kExists, {id}).empty()) throw server::NotFound("product not found");
-  throw server::PreconditionFailed("the product was modified; fetch it again for the current ETag");
+  return PageResponse(ToPage(r, page, ProductJson));
 }
 
 server::Response Update(Domain& d, server::Request& req) {
   const auto id = PathId(req);
-  const IfMatch if_match = ParseIfMatch(req.Header("if-match"));
-  if (!if_match.present) {
-    throw server::HttpError(428, "precondition_required", "Precondition required",
-                            "send If-Match with the ETag from your last read");
-  }
+  const pg::Param expected = ExpectedVersionParam(RequireIfMatch(req));
   json body = server::ParseJsonBody(req);
   server::JsonObject in(body);
   auto sku = in.OptionalString("sku", kSku);
@@ -158,58 +135,32 @@ server::Response Update(Domain& d, server::Request& req) {
     if (v) return pg::Param(*v);
     return pg::Param(std::nullopt);
   };
-  pg::Param expected = std::nullopt;
-  if (auto v = ExpectedVersion(if_match)) expected = *v;
-
-  auto lease = Acquire(d, req);
-  pg::Transaction tx(lease.conn());
-  pg::Result r;
-  try {
-    r = lease.Exec(q::kUpdate,
-                   {id, expected, sku.has_value(), opt(sku), name.has_value(), opt(name),
-                    description.has_value(), opt(description), price.has_value(), opt(price),
-                    currency.has_value(), opt(currency), stock.has_value(), opt(stock),
-                    active.has_value(), opt(active)});
-  } catch (const pg::UniqueViolation&) {
-    throw SkuTaken();
-  }
-  if (r.empty()) MissOrConflict(lease, id);
-  Audit(lease, req, "update", "product", std::to_string(id), {{"fields", body}});
-  tx.Commit();
+  pg::Result r = GuardedWrite(d, req, kTable, id, "update", {{"fields", body}}, [&](db::Pool::Lease& lease) {
+    try {
+      return lease.Exec(q::kUpdate,
+                        {id, expected, sku.has_value(), opt(sku), name.has_value(), opt(name),
+                         description.has_value(), opt(description), price.has_value(), opt(price),
+                         currency.has_value(), opt(currency), stock.has_value(), opt(stock),
+                         active.has_value(), opt(active)});
+    } catch (const pg::UniqueViolation&) {
+      throw SkuTaken();
+    }
+  });
   return WithETag(200, r);
 }
 
 server::Response Delete(Domain& d, server::Request& req) {
-  const auto id = PathId(req);
-  pg::Param expected = std::nullopt;
-  if (auto v = ExpectedVersion(ParseIfMatch(req.Header("if-match")))) expected = *v;
-  auto lease = Acquire(d, req);
-  pg::Transaction tx(lease.conn());
-  pg::Result r;
-  try {
-    r = lease.Exec(q::kDelete, {id, expected});
-  } catch (const pg::ForeignKeyViolation&) {
-    throw server::Conflict("product_in_use",
-                           "the product appears on orders; deactivate it instead (active=false)");
-  }
-  if (r.empty()) MissOrConflict(lease, id);
-  Audit(lease, req, "delete", "product", std::to_string(id));
-  tx.Commit();
-  return server::Response::NoContent();
+  return DeleteVersioned(d, req, kTable, q::kDelete,
+                         server::Conflict("product_in_use",
+                                          "the product appears on orders; deactivate it instead (active=false)"));
 }
 
 }  // namespace
 
 void RegisterProductRoutes(server::Router& router, Domain& d) {
-  const auto writers = server::RouteOptions::Roles({"admin", "manager"});
-  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) {
-    return WithDbErrors([&d, fn](server::Request& req) { return fn(d, req); });
-  };
-  router.Post("/api/v1/products", bind(Create), server::RouteOptions(writers).Json());
-  router.Get("/api/v1/products", bind(List), {});
-  router.Get("/api/v1/products/{id}", bind(Get), {});
-  router.Patch("/api/v1/products/{id}", bind(Update), server::RouteOptions(writers).Json());
-  router.Delete("/api/v1/products/{id}", bind(Delete), writers);
+  RegisterCrudRoutes(router, d, "/api/v1/products",
+                     {Create, List, Get, Update, Delete, GetVersionedAsync(d, q::kGet, "product", ProductJson)},
+                     server::RouteOptions::Roles({"admin", "manager"}));
 }
 
 }  // namespace tenant::api::handlers

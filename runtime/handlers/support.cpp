@@ -10,27 +10,12 @@
 #include "common/pg/transaction.hpp"
 #include "runtime/auth/crypto.hpp"
 #include "runtime/db/support_queries.hpp"
-#include "runtime/handlers/pagination.hpp"
 #include "runtime/server/request_log.hpp"
 
 namespace tenant::api::handlers {
 namespace {
 
 using nlohmann::json;
-
-std::optional<std::int64_t> ParsePositive(std::string_view text) {
-  if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // At most one purge of expired idempotency keys per 10 minutes per process, run by the
 // request that finds the timer expired, after its own transaction (never inside it).
@@ -79,6 +64,14 @@ bool ValidIdempotencyKey(std::string_view key) {
 
 }  // namespace
 
+std::optional<std::int64_t> ParsePositive(std::string_view text) {
+  if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
 std::int64_t PathId(const server::Request& req, const std::string& name) {
   auto id = ParsePositive(req.PathParam(name));
   if (!id) throw server::NotFound("no such resource");
@@ -97,37 +90,6 @@ db::Pool::Lease Acquire(Domain& d, const server::Request& req) {
   return d.pool->Acquire(std::min(left, d.pool->acquire_timeout()));
 }
 
-std::string ETag(std::int64_t version) { return "\"v" + std::to_string(version) + "\""; }
-
-IfMatch ParseIfMatch(std::optional<std::string_view> header) {
-  IfMatch m;
-  if (!header) return m;
-  m.present = true;
-  std::string_view rest = *header;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = Trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (item == "*") {
-      m.any = true;
-      continue;
-    }
-    // Weak tags (W/"...") never match under the strong comparison If-Match requires, and
-    // tags we did not issue cannot match either: both are simply not collected.
-    if (item.size() >= 4 && item.front() == '"' && item.back() == '"' && item[1] == 'v') {
-      if (auto v = ParsePositive(item.substr(2, item.size() - 3))) m.versions.push_back(*v);
-    }
-  }
-  return m;
-}
-
-std::optional<std::int64_t> ExpectedVersion(const IfMatch& m) {
-  if (!m.present || m.any) return std::nullopt;
-  // No usable tag: a version that never exists, so the update matches nothing -> 412.
-  if (m.versions.empty()) return 0;
-  return m.versions.front();
-}
-
 void Audit(db::Pool::Lease& lease, const server::Request& req, std::string_view action,
            std::string_view entity, std::string_view entity_id, const json& details,
            std::optional<std::int64_t> actor) {
@@ -138,23 +100,34 @@ void Audit(db::Pool::Lease& lease, const server::Request& req, std::string_view 
              {user, action, entity, entity_id, req.request_id, details.dump()});
 }
 
+std::exception_ptr MapDbError(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const db::PoolExhausted&) {
+    return std::make_exception_ptr(
+        server::ServiceUnavailable("no database connection available, retry later").WithHeader("Retry-After", "1"));
+  } catch (const db::DatabaseUnavailable&) {
+    return std::make_exception_ptr(
+        server::ServiceUnavailable("database unavailable, retry later").WithHeader("Retry-After", "2"));
+  } catch (const pg::ConnectionError&) {
+    return std::make_exception_ptr(
+        server::ServiceUnavailable("database connection lost, retry later").WithHeader("Retry-After", "1"));
+  } catch (const pg::QueryCanceled&) {
+    return std::make_exception_ptr(
+        server::ServiceUnavailable("database statement timed out").WithHeader("Retry-After", "1"));
+  } catch (const pg::TransactionRollback&) {
+    return std::make_exception_ptr(
+        server::ServiceUnavailable("database contention, retry later").WithHeader("Retry-After", "1"));
+  } catch (...) {
+    return std::current_exception();
+  }
+}
+
 server::Handler WithDbErrors(server::Handler handler) {
   return [handler = std::move(handler)](server::Request& req) -> server::Response {
     for (int attempt = 0;; ++attempt) {
       try {
         return handler(req);
-      } catch (const db::PoolExhausted&) {
-        throw server::ServiceUnavailable("no database connection available, retry later")
-            .WithHeader("Retry-After", "1");
-      } catch (const db::DatabaseUnavailable&) {
-        throw server::ServiceUnavailable("database unavailable, retry later")
-            .WithHeader("Retry-After", "2");
-      } catch (const pg::ConnectionError&) {
-        throw server::ServiceUnavailable("database connection lost, retry later")
-            .WithHeader("Retry-After", "1");
-      } catch (const pg::QueryCanceled&) {
-        throw server::ServiceUnavailable("database statement timed out")
-            .WithHeader("Retry-After", "1");
       } catch (const pg::TransactionRollback& e) {
         // Serialization failure / deadlock: the whole transaction was rolled back, so
         // running the handler again is safe.
@@ -164,11 +137,25 @@ server::Handler WithDbErrors(server::Handler handler) {
         }
         log::Warn("Transaction retries exhausted",
                   {{"sqlstate", e.sqlstate()}, {"request_id", req.request_id}});
-        throw server::ServiceUnavailable("database contention, retry later")
-            .WithHeader("Retry-After", "1");
+        std::rethrow_exception(MapDbError(std::current_exception()));
+      } catch (...) {
+        std::rethrow_exception(MapDbError(std::current_exception()));
       }
     }
   };
+}
+
+server::Handler DomainHandler(Domain& d, server::Response (*fn)(Domain&, server::Request&)) {
+  return WithDbErrors([&d, fn](server::Request& req) { return fn(d, req); });
+}
+
+void RegisterCrudRoutes(server::Router& router, Domain& d, const std::string& base, const CrudHandlers& fns,
+                        const server::RouteOptions& writers) {
+  router.Post(base, DomainHandler(d, fns.create), server::RouteOptions(writers).Json());
+  router.Get(base, DomainHandler(d, fns.list), {});
+  router.Get(base + "/{id}", DomainHandler(d, fns.get), server::RouteOptions().Async(fns.get_async));
+  router.Patch(base + "/{id}", DomainHandler(d, fns.update), server::RouteOptions(writers).Json());
+  router.Delete(base + "/{id}", DomainHandler(d, fns.remove), writers);
 }
 
 server::Response RunWrite(Domain& d, server::Request& req, const json& canonical_body,
@@ -234,24 +221,6 @@ server::Response RunWrite(Domain& d, server::Request& req, const json& canonical
   // A non-2xx response returned (not thrown) by an effect is not stored: the transaction
   // rolls back and releases the key, like a thrown error.
   return resp;
-}
-
-PageRequest ParsePage(const server::Request& req) {
-  PageRequest page;
-  std::vector<server::FieldError> errors;
-  if (auto cursor = req.Query("cursor"); cursor && !cursor->empty()) {
-    if (auto id = DecodeCursor(*cursor)) page.after_id = *id;
-    else errors.push_back({"cursor", "is not a cursor returned by this API"});
-  }
-  if (auto limit = ParseLimit(req.Query("limit").value_or(""))) page.limit = *limit;
-  else errors.push_back({"limit", "must be an integer from 1 to " + std::to_string(kMaxPageLimit)});
-  if (!errors.empty()) throw server::ValidationFailed(std::move(errors));
-  return page;
-}
-
-json PageBody(json items, bool has_more, std::int64_t last_id) {
-  return {{"items", std::move(items)},
-          {"next_cursor", has_more ? json(EncodeCursor(last_id)) : json(nullptr)}};
 }
 
 std::optional<bool> QueryBool(const server::Request& req, std::string_view name,

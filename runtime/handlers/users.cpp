@@ -4,7 +4,9 @@
 #include "runtime/auth/password.hpp"
 #include "common/auth/seed_user.hpp"
 #include "runtime/db/user_queries.hpp"
+#include "runtime/handlers/page.hpp"
 #include "runtime/handlers/support.hpp"
+#include "runtime/handlers/versioned.hpp"
 #include "runtime/server/json_body.hpp"
 
 namespace tenant::api::handlers {
@@ -24,9 +26,7 @@ json UserJson(const pg::Result& r, int row) {
 }
 
 server::Response WithETag(int status, const pg::Result& r) {
-  auto resp = server::Response::Json(status, UserJson(r, 0));
-  resp.SetHeader("ETag", ETag(r.Int64(0, "version")));
-  return resp;
+  return JsonWithETag(status, UserJson(r, 0), r.Int64(0, "version"));
 }
 
 void CheckPassword(server::JsonObject& in, const std::optional<std::string>& password) {
@@ -63,20 +63,12 @@ server::Response Create(Domain& d, server::Request& req) {
                               "a user with this username already exists",
                               {{"username", "already exists"}});
     }
-    const std::string id = std::to_string(r.Int64(0, "id"));
-    Audit(lease, req, "create", "user", id, {{"username", *normalized}, {"role", *role}});
-    auto resp = WithETag(201, r);
-    resp.SetHeader("Location", "/api/v1/users/" + id);
-    return resp;
+    return Created(lease, req, "user", "/api/v1/users", r, UserJson, {{"username", *normalized}, {"role", *role}});
   });
 }
 
 server::Response Get(Domain& d, server::Request& req) {
-  const auto id = PathId(req);
-  auto lease = Acquire(d, req);
-  pg::Result r = lease.Exec(q::kGet, {id});
-  if (r.empty()) throw server::NotFound("user not found");
-  return WithETag(200, r);
+  return GetVersioned(d, req, q::kGet, "user", UserJson);
 }
 
 server::Response List(Domain& d, server::Request& req) {
@@ -94,11 +86,7 @@ server::Response List(Domain& d, server::Request& req) {
   if (active) active_param = *active;
   auto lease = Acquire(d, req);
   pg::Result r = lease.Exec(q::kList, {page.after_id, page.limit + 1, role, active_param});
-  json items = json::array();
-  const int shown = std::min(r.rows(), page.limit);
-  for (int i = 0; i < shown; ++i) items.push_back(UserJson(r, i));
-  const std::int64_t last = shown > 0 ? r.Int64(shown - 1, "id") : 0;
-  return server::Response::Json(200, PageBody(std::move(items), r.rows() > page.limit, last));
+  return PageResponse(ToPage(r, page, UserJson));
 }
 
 server::Response Deactivate(Domain& d, server::Request& req) {
@@ -139,12 +127,11 @@ server::Response ChangePassword(Domain& d, server::Request& req) {
 
 void RegisterUserRoutes(server::Router& router, Domain& d) {
   const auto admin = server::RouteOptions::Roles({"admin"});
-  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) {
-    return WithDbErrors([&d, fn](server::Request& req) { return fn(d, req); });
-  };
+  auto bind = [&d](server::Response (*fn)(Domain&, server::Request&)) { return DomainHandler(d, fn); };
   router.Post("/api/v1/users", bind(Create), server::RouteOptions(admin).Json());
   router.Get("/api/v1/users", bind(List), admin);
-  router.Get("/api/v1/users/{id}", bind(Get), admin);
+  router.Get("/api/v1/users/{id}", bind(Get),
+             server::RouteOptions(admin).Async(GetVersionedAsync(d, q::kGet, "user", UserJson)));
   router.Post("/api/v1/users/{id}/deactivate", bind(Deactivate), admin);
   router.Post("/api/v1/users/{id}/password", bind(ChangePassword), server::RouteOptions(admin).Json());
 }

@@ -189,19 +189,61 @@ class Session : public std::enable_shared_from_this<Session> {
     // request take a worker, which may block on the database.
     server_.pipeline.Admit(*req, *match, [self, pending, req, match](Admission admission) {
       if (pending->done.load()) return;  // the deadline has answered already
-      asio::post(*self->server_.workers, [self, pending, req, match, admission = std::move(admission)] {
+      const auto admitted = std::chrono::steady_clock::now();
+      if (match->route->options.async_handler) {
+        // Non-blocking route: stays on the I/O threads (see RouteOptions::async_handler).
+        asio::post(self->stream_.get_executor(), [self, pending, req, match, admitted, admission = std::move(admission)] {
+          self->RunAsync(pending, req, match, admitted, admission);
+        });
+        return;
+      }
+      asio::post(*self->server_.workers, [self, pending, req, match, admitted, admission = std::move(admission)] {
+        const auto picked = std::chrono::steady_clock::now();
         Response res = self->server_.pipeline.Execute(*req, *match, &admission);
         if (pending->done.exchange(true)) {
           // The deadline answered already; the late result is dropped (counted in logs).
           log::Debug("Late handler result dropped", {{"request_id", req->request_id}});
           return;
         }
-        asio::post(self->stream_.get_executor(), [self, pending, req, res = std::move(res)]() mutable {
+        const auto handled = std::chrono::steady_clock::now();
+        asio::post(self->stream_.get_executor(), [self, pending, req, admitted, picked, handled,
+                                                  res = std::move(res)]() mutable {
           pending->timer.cancel();
+          self->ObservePhases(admitted, picked, handled);
           self->Write(req, std::move(res));
         });
       });
     });
+  }
+
+  void RunAsync(const std::shared_ptr<Pending>& pending, const std::shared_ptr<Request>& req,
+                const std::shared_ptr<Router::Match>& match, std::chrono::steady_clock::time_point admitted,
+                const Admission& admission) {
+    const auto picked = std::chrono::steady_clock::now();
+    auto self = shared_from_this();
+    AsyncContext ctx{stream_.get_executor(),
+                     [self](std::function<void()> fn) { asio::post(*self->server_.workers, std::move(fn)); }};
+    server_.pipeline.ExecuteAsync(*req, *match, &admission, ctx, [self, pending, req, admitted, picked](Response res) {
+      if (pending->done.exchange(true)) return;  // the deadline answered already
+      const auto handled = std::chrono::steady_clock::now();
+      // Usually called on this session's strand already (the query completed there): then
+      // the response is written at once instead of after another trip through the queue.
+      asio::dispatch(self->stream_.get_executor(), [self, pending, req, admitted, picked, handled,
+                                                    res = std::move(res)]() mutable {
+        pending->timer.cancel();
+        self->ObservePhases(admitted, picked, handled);
+        self->Write(req, std::move(res));
+      });
+    });
+  }
+
+  void ObservePhases(std::chrono::steady_clock::time_point admitted, std::chrono::steady_clock::time_point picked,
+                     std::chrono::steady_clock::time_point handled) {
+    if (auto* m = server_.pipeline.metrics()) {
+      using Seconds = std::chrono::duration<double>;
+      m->ObservePhases(Seconds(admitted - start_).count(), Seconds(picked - admitted).count(),
+                       Seconds(handled - picked).count(), Seconds(std::chrono::steady_clock::now() - handled).count());
+    }
   }
 
   void Write(const std::shared_ptr<Request>& req, Response res) {

@@ -63,8 +63,8 @@ void Pipeline::Admit(Request& req, const Router::Match& match, std::function<voi
                               });
 }
 
-Response Pipeline::Run(Request& req, const Router::Match& match, const Admission* admission,
-                       std::vector<std::pair<std::string, std::string>>& extra_headers) const {
+std::optional<Response> Pipeline::Precheck(Request& req, const Router::Match& match, const Admission* admission,
+                                           std::vector<std::pair<std::string, std::string>>& extra_headers) const {
   if (CorsPolicy::IsPreflight(req)) {
     std::vector<std::string> methods;
     if (match.route) {
@@ -135,7 +135,7 @@ Response Pipeline::Run(Request& req, const Router::Match& match, const Admission
     }
   }
   if (req.DeadlineExpired()) throw ServiceUnavailable("The request deadline expired before processing");
-  return route.handler(req);
+  return std::nullopt;
 }
 
 Response Pipeline::Execute(Request& req, const Router::Match& match, const Admission* admission) const {
@@ -143,11 +143,42 @@ Response Pipeline::Execute(Request& req, const Router::Match& match, const Admis
   RequestLogScope log_scope(req.request_id);
   std::vector<std::pair<std::string, std::string>> extra;
   Response res;
+  std::exception_ptr error;
   try {
-    res = Run(req, match, admission, extra);
+    auto early = Precheck(req, match, admission, extra);
+    res = early ? std::move(*early) : match.route->handler(req);
   } catch (...) {
-    res = FromException(req, std::current_exception());
+    error = std::current_exception();
   }
+  return Complete(req, error, std::move(res), extra);
+}
+
+void Pipeline::ExecuteAsync(Request& req, const Router::Match& match, const Admission* admission,
+                            const AsyncContext& ctx, std::function<void(Response)> done) const {
+  RequestLogScope log_scope(req.request_id);
+  struct State {
+    std::vector<std::pair<std::string, std::string>> extra;
+    std::atomic<bool> answered{false};
+    std::function<void(Response)> done;
+  };
+  auto state = std::make_shared<State>();
+  state->done = std::move(done);
+  Respond respond = [this, &req, state](std::exception_ptr error, Response res) {
+    if (state->answered.exchange(true)) return;  // a handler answering twice: keep the first
+    RequestLogScope scope(req.request_id);
+    state->done(Complete(req, std::move(error), std::move(res), state->extra));
+  };
+  try {
+    if (auto early = Precheck(req, match, admission, state->extra)) return respond(nullptr, std::move(*early));
+    match.route->options.async_handler(req, ctx, respond);
+  } catch (...) {
+    respond(std::current_exception(), {});
+  }
+}
+
+Response Pipeline::Complete(const Request& req, std::exception_ptr error, Response res,
+                            std::vector<std::pair<std::string, std::string>>& extra) const {
+  if (error) res = FromException(req, std::move(error));
   for (auto& [k, v] : extra) {
     if (!res.FindHeader(k)) res.headers.emplace_back(std::move(k), std::move(v));
   }

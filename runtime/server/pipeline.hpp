@@ -54,6 +54,11 @@ class Pipeline {
   // Phase 2 (worker or I/O thread; never throws): the rest, returning the final response.
   // With a decided `admission` its outcome is used instead of authenticating again.
   Response Execute(Request& req, const Router::Match& match, const Admission* admission = nullptr) const;
+  // Phase 2 for routes with an async_handler (I/O thread; never blocks, never throws): the
+  // same checks as Execute, then the async handler; `done` runs once with the final
+  // response, on whichever thread the handler answered.
+  void ExecuteAsync(Request& req, const Router::Match& match, const Admission* admission, const AsyncContext& ctx,
+                    std::function<void(Response)> done) const;
   // Prepare + Execute (tests, fuzzing).
   Response Handle(Request& req) const;
 
@@ -67,8 +72,14 @@ class Pipeline {
   HttpMetrics* metrics() const { return metrics_; }
 
  private:
-  Response Run(Request& req, const Router::Match& match, const Admission* admission,
-               std::vector<std::pair<std::string, std::string>>& extra_headers) const;
+  // Everything before the handler: the response when the request is answered without it
+  // (CORS preflight, OPTIONS); throws for errors (404, 405, 401, 429, 403, 415, 503).
+  std::optional<Response> Precheck(Request& req, const Router::Match& match, const Admission* admission,
+                                   std::vector<std::pair<std::string, std::string>>& extra_headers) const;
+  // The final response from a handler's result or error: problem+json for errors, the
+  // headers collected by Precheck, security/CORS headers.
+  Response Complete(const Request& req, std::exception_ptr error, Response res,
+                    std::vector<std::pair<std::string, std::string>>& extra_headers) const;
   void Finalize(const Request& req, Response& res) const;
   Response FromException(const Request& req, std::exception_ptr error) const;
 

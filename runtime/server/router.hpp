@@ -1,6 +1,7 @@
 #pragma once
 // Route table with templated paths: "/api/v1/products/{id}". The template string is the
 // `route` label of every metric and log line, never the raw path.
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -8,6 +9,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "runtime/server/request.hpp"
 #include "runtime/server/response.hpp"
@@ -17,6 +20,16 @@ namespace tenant::api::server {
 // Handlers run on a worker thread (they may block on the database). They return a
 // Response or throw HttpError (or anything else, which becomes a 500).
 using Handler = std::function<Response(Request&)>;
+
+// A handler that never blocks, run on an I/O thread: it starts its work and answers later,
+// exactly once, through `respond` with a response or an error (the error is rendered like
+// a thrown one: HttpError, else 500). It may also throw before it starts anything.
+using Respond = std::function<void(std::exception_ptr error, Response response)>;
+struct AsyncContext {
+  boost::asio::any_io_executor io;                            // the connection's strand: completes the I/O it starts
+  std::function<void(std::function<void()>)> offload;         // runs a blocking part on a worker
+};
+using AsyncHandler = std::function<void(Request&, const AsyncContext&, Respond)>;
 
 // Rate-limit classes; the limits per class come from RATE_LIMIT_* (see config).
 enum class RateClass {
@@ -42,12 +55,17 @@ struct RouteOptions {
   bool inline_handler = false;
   // Per-route deadline override in ms (0 = REQUEST_TIMEOUT_MS).
   int timeout_ms = 0;
+  // Optional non-blocking variant of the handler, which the server then runs on its I/O
+  // threads instead of handing the request to a worker. The blocking handler stays the
+  // reference behaviour (Pipeline::Handle, tests, fuzzing) and must answer the same.
+  AsyncHandler async_handler;
 
   // Builders for readable registrations: RouteOptions::Roles({"admin"}).Json()
   static RouteOptions Anonymous() { RouteOptions o; o.anonymous = true; return o; }
   static RouteOptions Roles(std::vector<std::string> r) { RouteOptions o; o.roles = std::move(r); return o; }
   RouteOptions& Json() { json_body = true; return *this; }
   RouteOptions& Class(RateClass c) { rate_class = c; return *this; }
+  RouteOptions& Async(AsyncHandler h) { async_handler = std::move(h); return *this; }
 };
 
 struct Route {

@@ -1,9 +1,17 @@
 #include <catch2/catch.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <mutex>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include "common/metrics/metrics.hpp"
 #include "common/pg/error.hpp"
+#include "runtime/db/async_acquire.hpp"
+#include "runtime/db/async_query.hpp"
 #include "runtime/db/pool.hpp"
 #include "tests/integration/runtime/api_fixture.hpp"
 #include "tests/support/postgres_server.hpp"
@@ -109,4 +117,244 @@ TEST_CASE("pool: an idle connection killed by the server is replaced transparent
   auto lease = pool.Acquire();
   CHECK(lease.Exec(kOne).Int64(0, 0) == 1);
   CHECK(static_cast<int>(lease.conn().Exec("SELECT pg_backend_pid()").Int64(0, 0)) != pid);
+}
+
+TEST_CASE("pool: waiters get connections in arrival order", "[integration][api][pool]") {
+  TenantDatabase tdb;
+  tenant::metrics::Registry registry;
+  auto options = Options(tdb, &registry);
+  options.size = 1;
+  options.acquire_timeout = milliseconds(10'000);
+  db::Pool pool(options);
+  auto held = std::make_optional(pool.Acquire());
+
+  std::mutex mu;
+  std::vector<int> order;
+  auto waiter = [&](int id) {
+    return std::thread([&, id] {
+      auto lease = pool.Acquire();
+      {
+        std::lock_guard lk(mu);
+        order.push_back(id);
+      }
+      // Hold it a moment, so a waiter that is not next in line would have the chance to
+      // overtake if the pool let later arrivals take returned connections.
+      std::this_thread::sleep_for(milliseconds(20));
+    });
+  };
+  auto wait_for_queue = [&](std::size_t n) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (pool.GetStats().waiting < n && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(milliseconds(1));
+    }
+    REQUIRE(pool.GetStats().waiting == n);
+  };
+  std::vector<std::thread> threads;
+  for (int id = 1; id <= 4; ++id) {
+    threads.push_back(waiter(id));
+    wait_for_queue(static_cast<std::size_t>(id));
+  }
+  held.reset();  // back to the pool: straight to waiter 1, then 2, 3, 4
+  // A thread arriving now must queue behind them instead of taking a returned connection.
+  threads.push_back(waiter(5));
+  for (auto& t : threads) t.join();
+  CHECK(order == std::vector<int>{1, 2, 3, 4, 5});
+  CHECK(pool.GetStats().waiting == 0);
+  CHECK(pool.GetStats().in_use == 0);
+  CHECK(registry.Render().find("db_pool_wait_seconds_count 6") != std::string::npos);
+}
+
+namespace {
+
+// Runs `start` on a fresh io_context (as an I/O thread would) until its work is done.
+template <typename Start>
+void RunOnIo(Start start) {
+  boost::asio::io_context io;
+  start(io.get_executor());
+  io.run_for(std::chrono::seconds(10));
+}
+
+}  // namespace
+
+TEST_CASE("pool: AcquireAsync hands over idle connections, queues in line, and refuses when closed",
+          "[integration][api][pool]") {
+  TenantDatabase tdb;
+  auto options = Options(tdb, nullptr);
+  options.size = 1;
+  db::Pool pool(options);
+
+  // No open connection yet: the caller is sent to the blocking path (which connects).
+  int calls = 0;
+  pool.AcquireAsync([&](std::optional<db::Pool::Lease> lease) {
+    ++calls;
+    CHECK_FALSE(lease);
+  });
+  CHECK(calls == 1);
+  { auto lease = pool.Acquire(); lease.Exec(kOne); }
+
+  // An idle, recently used connection: granted at once, on this thread.
+  std::optional<db::Pool::Lease> first;
+  pool.AcquireAsync([&](std::optional<db::Pool::Lease> lease) { if (lease) first.emplace(std::move(*lease)); });
+  REQUIRE(first);
+  CHECK(pool.GetStats().in_use == 1);
+
+  // Busy: a blocking waiter first, then an asynchronous one; served in that order.
+  std::vector<std::string> order;
+  std::mutex mu;
+  std::thread blocking([&] {
+    auto lease = pool.Acquire(milliseconds(5000));
+    std::lock_guard lk(mu);
+    order.push_back("blocking");
+  });
+  while (pool.GetStats().waiting < 1) std::this_thread::sleep_for(milliseconds(1));
+  std::optional<db::Pool::Lease> second;
+  pool.AcquireAsync([&](std::optional<db::Pool::Lease> lease) {
+    std::lock_guard lk(mu);
+    order.push_back(lease ? "async" : "async-without-lease");
+    if (lease) second.emplace(std::move(*lease));
+  });
+  CHECK(pool.GetStats().waiting == 2);
+  first.reset();  // to the blocking waiter, which returns it: then to the async waiter
+  blocking.join();
+  while (pool.GetStats().waiting > 0) std::this_thread::sleep_for(milliseconds(1));
+  {
+    std::lock_guard lk(mu);
+    CHECK(order == std::vector<std::string>{"blocking", "async"});
+  }
+  REQUIRE(second);
+  CHECK(second->Exec(kOne).Int64(0, 0) == 1);
+
+  // Queued while the pool closes: sent to the blocking path, which refuses.
+  bool told = false;
+  pool.AcquireAsync([&](std::optional<db::Pool::Lease> lease) { told = !lease; });
+  pool.Close();
+  CHECK(told);
+  second.reset();
+  CHECK_THROWS_AS(pool.Acquire(), db::DatabaseUnavailable);
+}
+
+TEST_CASE("AsyncExec: results, SQL errors and statement timeouts without blocking", "[integration][api][pool]") {
+  TenantDatabase tdb;
+  tenant::metrics::Registry registry;
+  db::Pool pool(Options(tdb, &registry));
+  {
+    auto lease = pool.Acquire();
+    lease.Exec(kOne);
+    lease.Exec(kSleep, {"0"});
+  }
+
+  // A result, completed on the executor; the lease is back in the pool before `done` runs.
+  std::optional<std::int64_t> value;
+  std::size_t in_use_in_done = 99;
+  RunOnIo([&](boost::asio::any_io_executor ex) {
+    db::AsyncExec(pool.Acquire(), ex, kOne, {}, [&](std::exception_ptr error, tenant::pg::Result r) {
+      CHECK_FALSE(error);
+      value = r.Int64(0, 0);
+      in_use_in_done = pool.GetStats().in_use;
+    });
+  });
+  CHECK(value == 1);
+  CHECK(in_use_in_done == 0);
+
+  // statement_timeout (500 ms) cancels the statement: QueryCanceled; the connection stays usable.
+  std::exception_ptr failure;
+  RunOnIo([&](boost::asio::any_io_executor ex) {
+    db::AsyncExec(pool.Acquire(), ex, kSleep, {"2"}, [&](std::exception_ptr error, tenant::pg::Result) {
+      failure = error;
+    });
+  });
+  REQUIRE(failure);
+  CHECK_THROWS_AS(std::rethrow_exception(failure), tenant::pg::QueryCanceled);
+  auto lease = pool.Acquire();
+  CHECK(lease.Exec(kOne).Int64(0, 0) == 1);
+  CHECK(registry.Render().find("db_query_duration_seconds_count{query=\"test_one\"} 3") != std::string::npos);
+}
+
+TEST_CASE("AsyncExec: a connection lost mid-statement fails as ConnectionError and is dropped",
+          "[integration][api][pool][outage]") {
+  TenantDatabase tdb;
+  auto options = Options(tdb, nullptr);
+  options.statement_timeout = milliseconds(0);  // only the kill ends the statement
+  db::Pool pool(options);
+  int pid = 0;
+  {
+    auto lease = pool.Acquire();
+    lease.Exec(kSleep, {"0"});
+    pid = static_cast<int>(lease.conn().Exec("SELECT pg_backend_pid()").Int64(0, 0));
+  }
+
+  std::exception_ptr failure;
+  bool done = false;
+  std::thread killer([&] {
+    // Terminates the backend once it is inside pg_sleep, i.e. while AsyncExec waits for it.
+    auto admin = tdb.ConnectAsSuperuser();
+    for (int i = 0; i < 1000; ++i) {
+      auto r = admin.Exec("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'",
+                          {pid});
+      if (!r.empty()) {
+        admin.Exec("SELECT pg_terminate_backend($1)", {pid});
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+  });
+  RunOnIo([&](boost::asio::any_io_executor ex) {
+    db::AsyncExec(pool.Acquire(), ex, kSleep, {"30"}, [&](std::exception_ptr error, tenant::pg::Result) {
+      failure = error;
+      done = true;
+    });
+  });
+  killer.join();
+  REQUIRE(done);
+  REQUIRE(failure);
+  CHECK_THROWS_AS(std::rethrow_exception(failure), tenant::pg::ConnectionError);
+  CHECK(pool.GetStats().open == 0);  // the broken connection was not put back
+  auto lease = pool.Acquire();
+  CHECK(static_cast<int>(lease.conn().Exec("SELECT pg_backend_pid()").Int64(0, 0)) != pid);
+}
+
+TEST_CASE("AcquireAsyncUntil: a queued caller is served in line or gives up with PoolExhausted",
+          "[integration][api][pool]") {
+  TenantDatabase tdb;
+  tenant::metrics::Registry registry;
+  auto options = Options(tdb, &registry);
+  options.size = 1;
+  db::Pool pool(options);
+  auto held = std::make_optional(pool.Acquire());
+  held->Exec(kOne);
+
+  // Nothing is returned before the deadline: PoolExhausted, and the caller left the queue.
+  std::exception_ptr failure;
+  bool got_lease = false;
+  RunOnIo([&](boost::asio::any_io_executor ex) {
+    db::AcquireAsyncUntil(pool, ex, std::chrono::steady_clock::now() + milliseconds(100),
+                          [&](std::exception_ptr error, std::optional<db::Pool::Lease> lease) {
+                            failure = error;
+                            got_lease = lease.has_value();
+                          });
+    CHECK(pool.GetStats().waiting == 1);
+  });
+  REQUIRE(failure);
+  CHECK_THROWS_AS(std::rethrow_exception(failure), db::PoolExhausted);
+  CHECK_FALSE(got_lease);
+  CHECK(pool.GetStats().waiting == 0);
+  CHECK(pool.GetStats().acquire_timeouts == 1);
+  CHECK(registry.Render().find("db_pool_errors_total{kind=\"acquire_timeout\"} 1") != std::string::npos);
+
+  // The connection comes back while the caller waits: it gets it, and no timeout is counted.
+  std::optional<db::Pool::Lease> second;
+  std::exception_ptr second_error;
+  RunOnIo([&](boost::asio::any_io_executor ex) {
+    db::AcquireAsyncUntil(pool, ex, std::chrono::steady_clock::now() + std::chrono::seconds(30),
+                          [&](std::exception_ptr error, std::optional<db::Pool::Lease> lease) {
+                            second_error = error;
+                            if (lease) second.emplace(std::move(*lease));
+                          });
+    boost::asio::post(ex, [&] { held.reset(); });
+  });
+  CHECK_FALSE(second_error);
+  REQUIRE(second);
+  CHECK(second->Exec(kOne).Int64(0, 0) == 1);
+  CHECK(pool.GetStats().acquire_timeouts == 1);
+  CHECK(pool.GetStats().waiting == 0);
 }

@@ -2,6 +2,7 @@
 
 #include "runtime/handlers/order_plan.hpp"
 #include "runtime/handlers/support.hpp"
+#include "runtime/handlers/versioned.hpp"
 
 using namespace tenant::api;
 using namespace tenant::api::handlers;
