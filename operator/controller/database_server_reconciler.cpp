@@ -1,5 +1,7 @@
 #include "operator/controller/database_server_reconciler.hpp"
 
+#include <algorithm>
+
 #include "common/log/log.hpp"
 #include "common/pg/error.hpp"
 #include "operator/api/condition.hpp"
@@ -45,6 +47,8 @@ kube::Result DatabaseServerReconciler::Reconcile(const kube::Request& req, std::
   auto obj = servers_->Get(req.name);
   if (!obj) {
     registry_->Remove(req.name);
+    std::lock_guard lock(mu_);
+    failures_.erase(req.name);
     return kube::Result::Success();
   }
   const auto now = clock_();
@@ -151,7 +155,17 @@ kube::Result DatabaseServerReconciler::Reconcile(const kube::Request& req, std::
       return true;
     });
   }
-  return kube::Result::RequeueAfter(ready ? ready_recheck : failed_recheck);
+  return kube::Result::RequeueAfter(NextCheck(server.metadata.name, ready));
+}
+
+std::chrono::milliseconds DatabaseServerReconciler::NextCheck(const std::string& server, bool ready) {
+  std::lock_guard lock(mu_);
+  if (ready) {
+    failures_.erase(server);
+    return ready_recheck;
+  }
+  const int doublings = std::min(failures_[server]++, 10);
+  return std::min(failed_recheck * (1 << doublings), max_failed_recheck);
 }
 
 }  // namespace tenant::controller

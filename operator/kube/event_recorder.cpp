@@ -10,6 +10,7 @@ namespace tenant::kube {
 namespace {
 constexpr auto kSeriesWindow = std::chrono::minutes(6);
 constexpr auto kSeriesWriteInterval = std::chrono::seconds(30);
+constexpr auto kPruneInterval = std::chrono::minutes(1);
 constexpr std::size_t kMaxNote = 1024;
 constexpr std::size_t kMaxSeries = 4096;
 
@@ -77,13 +78,10 @@ void ApiEventRecorder::Event(const nlohmann::json& regarding, EventType type, st
       it->second.count++;
       it->second.last_seen = now;
       it->second.last_seen_wall = std::chrono::system_clock::now();
-      cv_.notify_all();  // the loop decides when to write the series
+      unwritten_.insert(key);  // the loop decides when to write the series
       return;
     }
-    if (series_.size() >= kMaxSeries) {
-      // Bound memory: drop series idle longer than the window.
-      std::erase_if(series_, [&](const auto& kv) { return now - kv.second.last_seen >= kSeriesWindow; });
-    }
+    if (series_.size() >= kMaxSeries) PruneLocked(now);  // bound memory between regular prunes
     Series s;
     s.first_seen = s.last_seen = s.last_write = now;
     s.last_seen_wall = std::chrono::system_clock::now();
@@ -111,6 +109,7 @@ void ApiEventRecorder::WriteSeries(const std::string& key) {
     last = it->second.last_seen_wall;
     it->second.written_count = count;
     it->second.last_write = std::chrono::steady_clock::now();
+    unwritten_.erase(key);
   }
   nlohmann::json patch{{"series", {{"count", count}, {"lastObservedTime", FormatMicroTime(last)}}}};
   try {
@@ -120,20 +119,37 @@ void ApiEventRecorder::WriteSeries(const std::string& key) {
   }
 }
 
+void ApiEventRecorder::PruneLocked(std::chrono::steady_clock::time_point now) {
+  last_prune_ = now;
+  std::erase_if(series_, [&](const auto& kv) {
+    if (now - kv.second.last_seen < kSeriesWindow) return false;
+    // A count still to be written is kept until the loop has patched it.
+    if (!kv.second.name.empty() && unwritten_.count(kv.first) > 0) return false;
+    unwritten_.erase(kv.first);
+    return true;
+  });
+}
+
 void ApiEventRecorder::Loop(std::stop_token stop) {
   while (!stop.stop_requested()) {
     Pending p;
     std::vector<std::string> due;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, stop, std::chrono::seconds(1), [&] { return !queue_.empty(); });
+      // Woken by a queued event; otherwise once a second while counts wait to be written,
+      // else only to prune.
+      const auto wait = unwritten_.empty() ? std::chrono::duration_cast<std::chrono::seconds>(kPruneInterval)
+                                           : std::chrono::seconds(1);
+      cv_.wait_for(lock, stop, wait, [&] { return !queue_.empty(); });
       if (stop.stop_requested()) return;
       const auto now = std::chrono::steady_clock::now();
-      for (auto& [k, s] : series_) {
-        if (!s.name.empty() && s.count != s.written_count && now - s.last_write >= kSeriesWriteInterval) {
+      for (const auto& k : unwritten_) {
+        auto it = series_.find(k);
+        if (it != series_.end() && !it->second.name.empty() && now - it->second.last_write >= kSeriesWriteInterval) {
           due.push_back(k);
         }
       }
+      if (now - last_prune_ >= kPruneInterval) PruneLocked(now);
       if (!queue_.empty()) {
         p = std::move(queue_.front());
         queue_.pop_front();
@@ -172,8 +188,9 @@ void ApiEventRecorder::Flush(std::chrono::milliseconds timeout) {
   std::vector<std::string> keys;
   {
     std::lock_guard lock(mu_);
-    for (auto& [k, s] : series_) {
-      if (!s.name.empty() && s.count != s.written_count) keys.push_back(k);
+    for (const auto& k : unwritten_) {
+      auto it = series_.find(k);
+      if (it != series_.end() && !it->second.name.empty()) keys.push_back(k);
     }
   }
   for (const auto& k : keys) WriteSeries(k);

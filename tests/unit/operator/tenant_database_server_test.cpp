@@ -99,3 +99,23 @@ TEST_CASE("DatabaseServer: unreachable server or missing Secret is reported", "[
                                            *h.client->StoreFor(api::kDatabaseServers)->Get("main"));
   CHECK(reqs.size() == 2);
 }
+
+TEST_CASE("DatabaseServer: a server that stays down is re-checked less and less often, at once when back",
+          "[tenant]") {
+  using std::chrono::seconds;
+  ServerHarness h;
+  h.db->down = true;
+  std::vector<long long> delays;
+  for (int i = 0; i < 6; ++i) {
+    auto r = h.rec->Reconcile({"", "main"}, {});
+    REQUIRE(r.kind() == kube::Result::Kind::kRequeueAfter);
+    delays.push_back(std::chrono::duration_cast<seconds>(r.requeue_after()).count());
+  }
+  CHECK(delays == std::vector<long long>{5, 10, 20, 40, 60, 60});
+  h.db->down = false;
+  auto ok = h.rec->Reconcile({"", "main"}, {});
+  CHECK(ok.requeue_after() == seconds(30));
+  // Down again: the backoff starts over.
+  h.db->down = true;
+  CHECK(h.rec->Reconcile({"", "main"}, {}).requeue_after() == seconds(5));
+}
