@@ -1,5 +1,7 @@
 #include "operator/kube/event_recorder.hpp"
 
+#include <cstdio>
+#include <functional>
 #include <random>
 
 #include "common/log/log.hpp"
@@ -69,9 +71,15 @@ void ApiEventRecorder::Event(const nlohmann::json& regarding, EventType type, st
                              std::string_view action, std::string_view note) {
   try {
     const auto now = std::chrono::steady_clock::now();
-    std::string key = Uid(regarding) + "|" + Namespace(regarding) + "/" + Name(regarding) + "|" +
-                      (type == EventType::kNormal ? "N" : "W") + "|" + std::string(reason) + "|" +
-                      std::string(action) + "|" + TruncateUtf8(note, kMaxNote);
+    // The series is identified by a 64-bit hash of what makes an Event distinct: 16 bytes
+    // (no allocation) instead of up to 1 KiB of note per series. A collision among a few
+    // thousand live series (~1e-12) would only fold one Event into another's count.
+    const std::string identity = Uid(regarding) + "|" + Namespace(regarding) + "/" + Name(regarding) + "|" +
+                                 (type == EventType::kNormal ? "N" : "W") + "|" + std::string(reason) + "|" +
+                                 std::string(action) + "|" + TruncateUtf8(note, kMaxNote);
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%016zx", std::hash<std::string>{}(identity));
+    std::string key(hex);
     std::lock_guard lock(mu_);
     auto it = series_.find(key);
     if (it != series_.end() && now - it->second.last_seen < kSeriesWindow) {

@@ -304,9 +304,10 @@ metadata:
     kubernetes.io/os: linux
     kubernetes.io/arch: amd64
     type: kwok
+# Room for the 1,000-tenant benchmark (two API pods each); 110 pods per node held 780 tenants Pending.
 status:
-  allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
-  capacity: {cpu: "32", memory: 256Gi, pods: "110"}
+  allocatable: {cpu: "1000", memory: 8Ti, pods: "1500"}
+  capacity: {cpu: "1000", memory: 8Ti, pods: "1500"}
 EOF
   done
 }
