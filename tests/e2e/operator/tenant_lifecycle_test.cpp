@@ -2,6 +2,8 @@
 // operator running as its least-privilege ServiceAccount: apply -> Ready with Secrets
 // that connect; updates; deletion with Retain and Delete (checked in pg_catalog);
 // isolation; drift repair; bad input rejected by the API server.
+#include "common/auth/password.hpp"
+#include "common/migrations/migration_set.hpp"
 #include "tests/e2e/operator/tenant_e2e_env.hpp"
 
 using namespace tenant;
@@ -301,4 +303,40 @@ TEST_CASE("Placement by selector, NoDatabaseServer, and suspend", "[e2e][tenant]
   CHECK_FALSE(DatabaseExists(su, "erp_tenant_" + sid));
   CHECK_FALSE(env.admin->GetOrNull(kube::resources::kSecrets, ns, "susp-db"));
   for (const char* name : {"sel", "none", "susp"}) env.admin->Delete(api::kTenants, ns, name);
+}
+
+// A schema older than audit_log (migration 4): the first admin is seeded without its audit
+// row; raising schemaVersion later migrates on and keeps that admin.
+TEST_CASE("A Tenant pinned to schemaVersion 3 becomes Ready with its first admin, then moves on",
+          "[e2e][tenant][schema]") {
+  auto& env = TenantEnv::Get();
+  const std::string ns = env.NewNamespace("e2e-pin");
+  const std::string id = e2e::UniqueTenantId("pin");
+  REQUIRE(env.CreateReadyTenant(ns, "old", id, json{{"database", {{"schemaVersion", 3}}}}));
+  auto tenant = env.GetTenant(ns, "old");
+  REQUIRE(tenant);
+  CHECK((*tenant)["status"]["database"]["schemaVersion"] == 3);
+  const auto admin = env.SecretData(ns, "old-admin");
+  {
+    auto db = env.ConnectWith(env.SecretData(ns, "old-db"));
+    CHECK_FALSE(db.Exec("SELECT to_regclass('audit_log') IS NOT NULL").Bool(0, 0));
+    auto users = db.Exec("SELECT username, password_hash FROM users");
+    REQUIRE(users.rows() == 1);
+    CHECK(users.Value(0, 0) == admin.at("username"));
+    CHECK(auth::VerifyPassword(admin.at("password"), users.Value(0, 1)));
+  }
+  // Unpinned: migrated to the newest version, the admin kept, no second admin.
+  env.admin->Patch(api::kTenants, ns, "old", kube::PatchType::kJsonPatch,
+                   json::array({{{"op", "remove"}, {"path", "/spec/database/schemaVersion"}}}));
+  REQUIRE(Eventually(
+      [&] {
+        auto t = env.GetTenant(ns, "old");
+        return t && (*t)["status"]["database"]["schemaVersion"] == migrations::Embedded().latest() &&
+               env.WaitReady(ns, "old", 1s);
+      },
+      60s));
+  auto db = env.ConnectWith(env.SecretData(ns, "old-db"));
+  CHECK(db.Exec("SELECT to_regclass('audit_log') IS NOT NULL").Bool(0, 0));
+  CHECK(db.Exec("SELECT count(*) FROM users").Int64(0, 0) == 1);
+  env.admin->Delete(api::kTenants, ns, "old");
 }
