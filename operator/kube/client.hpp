@@ -71,6 +71,11 @@ class Client {
   virtual Json Get(const Resource& r, std::string_view ns, std::string_view name) = 0;
   // One page of a list: the List object (items, metadata.resourceVersion, metadata.continue).
   virtual Json List(const Resource& r, std::string_view ns, const ListOptions& opts) = 0;
+  // The same page with its items handed to `on_item` one at a time, never all parsed at once
+  // (list_stream.hpp: a resourceVersion=0 "page" is the whole resource). Returns the List
+  // without items. This default goes through List (fakes); RestClient streams.
+  virtual Json ListEach(const Resource& r, std::string_view ns, const ListOptions& opts,
+                        const std::function<void(Json&&)>& on_item);
   virtual Json Create(const Resource& r, std::string_view ns, const Json& obj) = 0;
   // PUT of the whole object; metadata.resourceVersion in obj is the optimistic lock.
   virtual Json Update(const Resource& r, std::string_view ns, const Json& obj) = 0;

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <condition_variable>
+#include <mutex>
 #include <random>
 
 #include "common/log/log.hpp"
@@ -24,6 +25,11 @@ void ReleaseFreeHeap() {
 #ifdef __GLIBC__
   malloc_trim(0);
 #endif
+}
+
+std::mutex& ListGate() {
+  static std::mutex gate;
+  return gate;
 }
 
 void StripManagedFields(Json& obj) {
@@ -102,8 +108,8 @@ void Informer::Normalize(Json& obj) const {
 }
 
 std::vector<std::pair<std::string, Store::Entry>> Informer::ListAll(std::stop_token stop, const std::string& rv) {
-  // Entries in the store's own form, made page by page: a compact store never has the
-  // whole list parsed at once.
+  // Entries in the store's own form, made item by item as the page is parsed: a compact
+  // store never has the list parsed at once.
   std::vector<std::pair<std::string, Store::Entry>> objects;
   ListOptions lo;
   lo.label_selector = selector_;
@@ -114,7 +120,16 @@ std::vector<std::pair<std::string, Store::Entry>> Informer::ListAll(std::stop_to
     if (stop.stop_requested()) throw TransportError("stopped");
     Json page;
     try {
-      page = client_->List(resource_, ns_, lo);
+      // One page at a time in the whole process: every informer lists at start-up, and
+      // several resources' pages in memory together were the operator's peak RSS.
+      std::lock_guard one_page_at_a_time(ListGate());
+      page = client_->ListEach(resource_, ns_, lo, [&](Json&& item) {
+        Normalize(item);
+        std::string key = ObjectKey(item);
+        objects.emplace_back(std::move(key), store_->compact()
+                                                 ? store_->Prepare(item)
+                                                 : store_->Prepare(std::make_shared<const Json>(std::move(item))));
+      });
     } catch (const GoneError&) {
       if (lo.continue_token.empty()) throw;
       // The continue token expired mid-list: start the whole list over, consistently.
@@ -123,16 +138,6 @@ std::vector<std::pair<std::string, Store::Entry>> Informer::ListAll(std::stop_to
       lo.continue_token.clear();
       lo.resource_version = "";
       continue;
-    }
-    if (auto items = page.find("items"); items != page.end() && items->is_array()) {
-      for (auto& item : *items) {
-        Normalize(item);
-        std::string key = ObjectKey(item);
-        objects.emplace_back(std::move(key), store_->compact()
-                                                 ? store_->Prepare(item)
-                                                 : store_->Prepare(std::make_shared<const Json>(std::move(item))));
-        if (store_->compact()) item = Json();  // free the parsed form now
-      }
     }
     const auto& meta = page.value("metadata", Json::object());
     list_rv = meta.value("resourceVersion", "");

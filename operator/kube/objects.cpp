@@ -169,6 +169,16 @@ Json UpdateStatusWithRetry(Client& c, const Resource& r, std::string_view ns, st
   }
 }
 
+Json Client::ListEach(const Resource& r, std::string_view ns, const ListOptions& opts,
+                      const std::function<void(Json&&)>& on_item) {
+  Json page = List(r, ns, opts);
+  if (auto items = page.find("items"); items != page.end() && items->is_array()) {
+    for (auto& item : *items) on_item(std::move(item));
+    *items = Json::array();
+  }
+  return page;
+}
+
 std::optional<Json> Client::GetOrNull(const Resource& r, std::string_view ns, std::string_view name) {
   try {
     return Get(r, ns, name);

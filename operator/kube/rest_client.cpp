@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "operator/kube/json_framer.hpp"
+#include "operator/kube/list_stream.hpp"
 
 namespace tenant::kube {
 
@@ -124,6 +125,15 @@ std::string RestClient::Token() {
 
 Json RestClient::Request(const std::string& method, const std::string& path, const Query& query,
                          const std::string& body, const std::string& content_type) {
+  const std::string text = RequestText(method, path, query, body, content_type);
+  if (text.empty()) return Json();
+  auto j = Json::parse(text, nullptr, false);
+  if (j.is_discarded()) throw TransportError(method + " " + path + ": response is not JSON");
+  return j;
+}
+
+std::string RestClient::RequestText(const std::string& method, const std::string& path, const Query& query,
+                                    const std::string& body, const std::string& content_type) {
   web::uri_builder ub(path);
   for (const auto& [k, v] : query) ub.append_query(k, v, /*do_encoding=*/true);
   const std::string target = ub.to_string();
@@ -155,12 +165,7 @@ Json RestClient::Request(const std::string& method, const std::string& path, con
     }
     const int code = resp.status_code();
     if (impl_->requests) impl_->requests->WithLabelValues({std::to_string(code), method}).Inc();
-    if (code >= 200 && code < 300) {
-      if (text.empty()) return Json();
-      auto j = Json::parse(text, nullptr, false);
-      if (j.is_discarded()) throw TransportError(method + " " + path + ": response is not JSON");
-      return j;
-    }
+    if (code >= 200 && code < 300) return text;
     Status st = ParseStatus(code, text);
     if (auto ra = RetryAfterHeader(resp)) st.retry_after_seconds = *ra;
     if ((code == 429 || code >= 500) && st.retry_after_seconds && attempt < kMaxRetries) {
@@ -176,15 +181,31 @@ Json RestClient::Get(const Resource& r, std::string_view ns, std::string_view na
   return Request("GET", r.Path(ns, name));
 }
 
-Json RestClient::List(const Resource& r, std::string_view ns, const ListOptions& o) {
-  Query q;
+namespace {
+
+RestClient::Query ListQuery(const ListOptions& o) {
+  RestClient::Query q;
   if (!o.label_selector.empty()) q.emplace_back("labelSelector", o.label_selector);
   if (!o.field_selector.empty()) q.emplace_back("fieldSelector", o.field_selector);
   if (o.resource_version) q.emplace_back("resourceVersion", *o.resource_version);
   if (!o.resource_version_match.empty()) q.emplace_back("resourceVersionMatch", o.resource_version_match);
   if (o.limit > 0) q.emplace_back("limit", std::to_string(o.limit));
   if (!o.continue_token.empty()) q.emplace_back("continue", o.continue_token);
-  return Request("GET", r.Path(ns), q);
+  return q;
+}
+
+}  // namespace
+
+Json RestClient::List(const Resource& r, std::string_view ns, const ListOptions& o) {
+  return Request("GET", r.Path(ns), ListQuery(o));
+}
+
+Json RestClient::ListEach(const Resource& r, std::string_view ns, const ListOptions& o,
+                          const std::function<void(Json&&)>& on_item) {
+  const std::string path = r.Path(ns);
+  Json list = ParseListItems(RequestText("GET", path, ListQuery(o)), on_item);
+  if (list.is_discarded()) throw TransportError("GET " + path + ": response is not JSON");
+  return list;
 }
 
 Json RestClient::Create(const Resource& r, std::string_view ns, const Json& obj) {

@@ -33,6 +33,8 @@ class RestClient final : public Client {
 
   Json Get(const Resource& r, std::string_view ns, std::string_view name) override;
   Json List(const Resource& r, std::string_view ns, const ListOptions& opts) override;
+  Json ListEach(const Resource& r, std::string_view ns, const ListOptions& opts,
+                const std::function<void(Json&&)>& on_item) override;
   Json Create(const Resource& r, std::string_view ns, const Json& obj) override;
   Json Update(const Resource& r, std::string_view ns, const Json& obj) override;
   Json UpdateStatus(const Resource& r, std::string_view ns, const Json& obj) override;
@@ -53,6 +55,9 @@ class RestClient final : public Client {
  private:
   struct Impl;
   std::string Token();
+  // Request's core: the body of a 2xx answer as text (errors thrown as in Request).
+  std::string RequestText(const std::string& method, const std::string& path, const Query& query = {},
+                          const std::string& body = {}, const std::string& content_type = {});
 
   RestConfig cfg_;
   std::unique_ptr<Impl> impl_;

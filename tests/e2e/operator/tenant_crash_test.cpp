@@ -63,6 +63,15 @@ TEST_CASE("SIGKILL during provisioning of 50 tenants, restart: all Ready, nothin
   for (int i = 0; i < kTenants; ++i) env.admin->Delete(api::kTenants, ns, "c" + std::to_string(i));
 }
 
+// VmHWM of a process, from /proc/<pid>/status (0 if unreadable).
+static double PeakRssMiB(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  }
+  return 0.0;
+}
+
 // Benchmark hook (hidden; run explicitly): N tenants through tests/bench/tenants_bench.py
 // against this environment's operator, restarted with the default resync (10m) and
 // workers. Then a full re-verification pass: the operator restarted with the N tenants in
@@ -70,6 +79,7 @@ TEST_CASE("SIGKILL during provisioning of 50 tenants, restart: all Ready, nothin
 // tenant-database connection) like a resync does, plus the initial LIST; its CPU seconds
 // bound the cost of one resync. Prints the script's table and these numbers.
 //   BENCH_TENANTS (200), BENCH_IDLE_SECONDS (60), BENCH_SINGLE (10),
+//   BENCH_KEEP (unset): 1 leaves the tenants in the cluster afterwards,
 //   BENCH_DELETION_POLICY (Retain: deleting 1,000 databases would dominate the run),
 //   BENCH_LOG_DIR (unset): for a per-phase breakdown, PostgreSQL logs every statement with
 //   its duration during the script and its log and the operator's are copied there (run
@@ -138,7 +148,11 @@ TEST_CASE("bench: tenants", "[.bench]") {
   std::printf("%-52s %12.2f\n", ("re-verification pass of " + n + " tenants (restart), CPU s").c_str(), pass);
   std::printf("%-52s %12.2f\n", "re-verification pass wall time (s)", took);
   std::printf("%-52s %12.3f\n", "  amortized over the default 10m resync (% CPU)", 100.0 * pass / 600.0);
+  std::printf("%-52s %12.1f\n", "restarted operator peak RSS (MiB, VmHWM)", PeakRssMiB(pid));
   std::fflush(stdout);
+  // BENCH_KEEP=1: leave the tenants for experiments against this cluster (their finalizers
+  // then wait for a DatabaseServer that is gone with this process).
+  if (getenv_or("BENCH_KEEP", "") == "1") return;
   // Wait for the tenants' finalizers while this process's PostgreSQL still runs: a later
   // run's operator could not clean them up.
   env.cluster.Kubectl({"delete", "tenants", "--all", "-n", ns, "--timeout=900s"}, {}, std::chrono::seconds(960));
