@@ -29,6 +29,12 @@ int main(int argc, char** argv) {
   // informers, cpprestsdk's pool and the hashers would each keep freed JSON there. Two
   // arenas keep the resident set close to what is actually cached (issue 4: RSS target).
   mallopt(M_ARENA_MAX, 2);
+  // Fixed thresholds (glibc otherwise raises them after each large free): buffers over
+  // 256 KiB — LIST bodies, several MB with 1,000 tenants — are mapped and unmapped on their
+  // own instead of leaving holes in the heap, and free memory above 1 MiB at the top of
+  // the heap goes back to the system.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {

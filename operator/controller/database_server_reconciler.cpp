@@ -7,6 +7,7 @@
 #include "operator/api/condition.hpp"
 #include "operator/api/database_server.hpp"
 #include "operator/api/resources.hpp"
+#include "operator/controller/tenant_indexes.hpp"
 #include "operator/kube/errors.hpp"
 #include "operator/kube/objects.hpp"
 #include "operator/specs/encoding.hpp"
@@ -34,14 +35,6 @@ DatabaseServerReconciler::DatabaseServerReconciler(std::shared_ptr<kube::Client>
       factory_(std::move(factory)),
       clock_(std::move(clock)) {}
 
-namespace {
-std::string PlacedServer(const json& tenant) {
-  if (!tenant.contains("status")) return "";
-  const auto& st = tenant["status"];
-  if (!st.contains("database") || !st["database"].contains("server") || !st["database"]["server"].is_string()) return "";
-  return st["database"]["server"].get<std::string>();
-}
-}  // namespace
 
 kube::Result DatabaseServerReconciler::Reconcile(const kube::Request& req, std::stop_token) {
   auto obj = servers_->Get(req.name);
@@ -133,10 +126,7 @@ kube::Result DatabaseServerReconciler::Reconcile(const kube::Request& req, std::
     log::Warn("DatabaseServer not ready", {{"server", entry.name}, {"reason", reason}, {"message", message}});
   }
 
-  int count = 0;
-  for (const auto& t : tenants_->List()) {
-    if (PlacedServer(*t) == server.metadata.name) ++count;
-  }
+  const int count = static_cast<int>(tenants_->IndexKeys(kIndexPlacedServer, server.metadata.name).size());
   api::Condition c;
   c.type = kReady;
   c.status = std::string(ready ? api::kConditionTrue : api::kConditionFalse);

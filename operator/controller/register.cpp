@@ -9,6 +9,7 @@
 #include "operator/api/names.hpp"
 #include "operator/api/resources.hpp"
 #include "operator/controller/database_server_reconciler.hpp"
+#include "operator/controller/tenant_indexes.hpp"
 #include "operator/controller/tenant_reconciler.hpp"
 #include "operator/controller/tenant_server_watch.hpp"
 #include "operator/kube/cache_transforms.hpp"
@@ -21,13 +22,14 @@ void RegisterTenantControllers(Manager& mgr) {
   using controller::TenantCaches;
   const std::string managed = std::string(api::kLabelManagedBy) + "=" + std::string(api::kManagedBy);
 
-  // Memory (issue 4: <= 64 MB with 1,000 tenants): owned objects are kept packed, and no
-  // cache keeps what nothing reads (operator/kube/cache_transforms.hpp).
+  // Memory (issue 4: <= 64 MB with 1,000 tenants): Tenants and owned objects are kept
+  // packed (Tenants with indexes, controller/tenant_indexes.hpp), and no cache keeps what
+  // nothing reads (operator/kube/cache_transforms.hpp).
   const kube::InformerOptions primary = kube::PrimaryCacheOptions();
   const kube::InformerOptions owned = kube::OwnedCacheOptions();
 
   TenantCaches caches;
-  caches.tenants = mgr.Cache(api::kTenants, {}, primary);
+  caches.tenants = mgr.Cache(api::kTenants, {}, controller::TenantCacheOptions());
   caches.servers = mgr.Cache(api::kDatabaseServers, {}, primary);
   caches.secrets = mgr.Cache(r::kSecrets, managed, owned);
   caches.deployments = mgr.Cache(r::kDeployments, managed, owned);

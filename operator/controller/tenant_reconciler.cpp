@@ -11,6 +11,7 @@
 #include "operator/api/resources.hpp"
 #include "operator/controller/placement.hpp"
 #include "operator/controller/tenant_context.hpp"
+#include "operator/controller/tenant_indexes.hpp"
 #include "operator/database/tenant_state.hpp"
 #include "operator/kube/errors.hpp"
 #include "operator/kube/objects.hpp"
@@ -175,21 +176,13 @@ void TenantReconciler::DeleteIfPresent(Context& ctx, const kube::Resource& r, co
 
 std::vector<ServerCandidate> TenantReconciler::Candidates() {
   std::map<std::string, int> counts;
-  std::set<std::string> counted_keys;
-  for (const auto& t : caches_.tenants->List()) {
-    const json* st = t->contains("status") ? &(*t)["status"] : nullptr;
-    if (st && st->contains("database") && (*st)["database"].contains("server")) {
-      const auto& s = (*st)["database"]["server"];
-      if (s.is_string()) {
-        counts[s.get<std::string>()]++;
-        counted_keys.insert(kube::ObjectKey(*t));
-      }
-    }
-  }
+  for (const auto& [server, n] : caches_.tenants->IndexCounts(kIndexPlacedServer)) counts[server] = static_cast<int>(n);
   {
+    // Placements made but not yet in the cached status count too.
     std::lock_guard lock(mu_);
     for (const auto& [key, server] : pending_placements_) {
-      if (!counted_keys.count(key)) counts[server]++;
+      const auto placed = caches_.tenants->IndexKeys(kIndexPlacedServer, server);
+      if (!std::binary_search(placed.begin(), placed.end(), key)) counts[server]++;
     }
   }
   std::vector<ServerCandidate> out;

@@ -22,7 +22,8 @@ bool ProgressingOnItsOwn(std::string_view ready_reason);
 // progressing on their own (e.g. DatabaseServerNotReady, DatabaseUnreachable, a failed
 // step in backoff). The server's status changes with every placement (tenantCount), so
 // re-queuing every tenant that is merely in progress made a burst of N new tenants cost
-// on the order of N² reconciles.
+// on the order of N² reconciles. Answered from the cache's kIndexWaitingForServer index
+// (WaitingForServerIndex in tenant_indexes.hpp applies the rule above).
 std::vector<kube::Request> TenantsWaitingForServer(const kube::ObjectCache& tenants, const nlohmann::json& server);
 
 }  // namespace tenant::controller

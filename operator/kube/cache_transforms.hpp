@@ -22,8 +22,8 @@ void DropLastAppliedConfiguration(nlohmann::json& obj);
 
 // The options of the Tenant controllers' caches (operator/controller/register.cpp), here so
 // their tests use exactly what the operator runs with.
-//  - primary (Tenants, DatabaseServers): listed whole on hot paths (placement, tenant
-//    counts), so kept parsed; transformed only.
+//  - primary (DatabaseServers; Tenants add packing and indexes, controller/tenant_indexes.hpp):
+//    few objects listed whole for placement, so kept parsed; transformed only.
 //  - owned (Secrets, Deployments, Services, PDBs, HPAs, NetworkPolicies): read by key a few
 //    times per reconcile, so kept packed (a parse per read), transformed.
 InformerOptions PrimaryCacheOptions();

@@ -45,7 +45,7 @@ Informer::Informer(std::shared_ptr<Client> client, Resource resource, std::strin
       ns_(resource_.namespaced ? std::move(ns) : std::string()),
       selector_(std::move(label_selector)),
       opts_(std::move(options)),
-      store_(std::make_shared<Store>(StoreOptions{opts_.compact})) {}
+      store_(std::make_shared<Store>(StoreOptions{opts_.compact, opts_.indexers})) {}
 
 Informer::~Informer() { Stop(); }
 

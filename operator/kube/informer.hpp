@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -39,6 +40,8 @@ struct InformerOptions {
   std::function<void(nlohmann::json&)> transform;
   // Keep cached objects packed (StoreOptions::compact): less memory, a parse per read.
   bool compact = false;
+  // The cache's named indexes (StoreOptions::indexers), for hot paths over every object.
+  std::map<std::string, IndexFunc, std::less<>> indexers;
 };
 
 // client-go's reflector + shared informer for one resource (optionally one namespace and

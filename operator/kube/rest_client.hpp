@@ -14,7 +14,8 @@
 namespace tenant::kube {
 
 // The Client over HTTPS to a real API server (cpprestsdk). Thread-safe.
-//  - TLS: CA bundle from the config (plus the system store), client certificate/key,
+//  - TLS: the CA bundle from the config alone (the system store only when there is none),
+//    client certificate/key,
 //    verification disabled only when the kubeconfig says insecure-skip-tls-verify.
 //  - Auth: bearer token; a token file is re-read every minute (projected tokens rotate).
 //  - Retries: 429 and 5xx answers carrying Retry-After (header or Status details) are

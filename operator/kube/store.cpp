@@ -1,5 +1,7 @@
 #include "operator/kube/store.hpp"
 
+#include <stdexcept>
+
 namespace tenant::kube {
 namespace {
 
@@ -41,10 +43,21 @@ std::pair<std::string, std::string> SplitKey(std::string_view key) {
   return {std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))};
 }
 
+Store::Store(StoreOptions options) : opts_(std::move(options)) {
+  for (const auto& [name, fn] : opts_.indexers) indices_[name];
+}
+
+void Store::FileUnderIndexes(const nlohmann::json& obj, Entry& e) const {
+  for (const auto& [name, fn] : opts_.indexers) {
+    for (auto& value : fn(obj)) e.index_values.emplace_back(name, std::move(value));
+  }
+}
+
 Store::Entry Store::Prepare(const nlohmann::json& obj) const {
   Entry e;
   e.resource_version = Meta(obj).value("resourceVersion", "");
   e.owner_uids = OwnerUids(obj);
+  FileUnderIndexes(obj, e);
   if (opts_.compact) {
     nlohmann::json::to_msgpack(obj, nlohmann::detail::output_adapter<char>(e.packed));
     e.packed.shrink_to_fit();
@@ -59,6 +72,7 @@ Store::Entry Store::Prepare(ObjectPtr obj) const {
   Entry e;
   e.resource_version = Meta(*obj).value("resourceVersion", "");
   e.owner_uids = OwnerUids(*obj);
+  FileUnderIndexes(*obj, e);
   e.object = std::move(obj);
   return e;
 }
@@ -70,6 +84,7 @@ ObjectPtr Store::Load(const Entry& e) const {
 
 void Store::IndexLocked(const std::string& key, const Entry& e) {
   for (const auto& uid : e.owner_uids) by_owner_[uid].insert(key);
+  for (const auto& [index, value] : e.index_values) indices_[index][value].insert(key);
 }
 
 void Store::UnindexLocked(const std::string& key, const Entry& e) {
@@ -79,6 +94,34 @@ void Store::UnindexLocked(const std::string& key, const Entry& e) {
     it->second.erase(key);
     if (it->second.empty()) by_owner_.erase(it);
   }
+  for (const auto& [index, value] : e.index_values) {
+    auto& by_value = indices_[index];
+    auto it = by_value.find(value);
+    if (it == by_value.end()) continue;
+    it->second.erase(key);
+    if (it->second.empty()) by_value.erase(it);
+  }
+}
+
+const std::map<std::string, std::set<std::string>, std::less<>>& Store::IndexByNameLocked(std::string_view index) const {
+  auto it = indices_.find(index);
+  if (it == indices_.end()) throw std::out_of_range("cache has no index " + std::string(index));
+  return it->second;
+}
+
+std::vector<std::string> Store::IndexKeys(std::string_view index, std::string_view value) const {
+  std::shared_lock lock(mu_);
+  const auto& by_value = IndexByNameLocked(index);
+  auto it = by_value.find(value);
+  if (it == by_value.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+std::map<std::string, std::size_t, std::less<>> Store::IndexCounts(std::string_view index) const {
+  std::shared_lock lock(mu_);
+  std::map<std::string, std::size_t, std::less<>> counts;
+  for (const auto& [value, keys] : IndexByNameLocked(index)) counts.emplace(value, keys.size());
+  return counts;
 }
 
 ObjectPtr Store::Upsert(ObjectPtr obj) {
@@ -137,6 +180,7 @@ Store::Changes Store::Replace(std::vector<std::pair<std::string, Entry>> entries
   }
   items_ = std::move(fresh);
   by_owner_.clear();
+  for (auto& [name, by_value] : indices_) by_value.clear();
   for (auto& [k, v] : items_) IndexLocked(k, v);
   return changes;
 }

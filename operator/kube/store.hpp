@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -39,16 +40,27 @@ class ObjectCache {
                                       const LabelSelector& selector = {}) const = 0;
   // Objects having an ownerReference with this UID.
   virtual std::vector<ObjectPtr> ByOwnerUid(std::string_view uid) const = 0;
+  // client-go's IndexKeys: keys of the objects that index `index` (StoreOptions::indexers)
+  // files under `value`, sorted. Answered without reading any object. Throws
+  // std::out_of_range for an index the cache does not have.
+  virtual std::vector<std::string> IndexKeys(std::string_view index, std::string_view value) const = 0;
+  // Every value of `index` with how many objects are filed under it.
+  virtual std::map<std::string, std::size_t, std::less<>> IndexCounts(std::string_view index) const = 0;
   virtual std::vector<std::string> Keys() const = 0;
   virtual bool HasSynced() const = 0;
 };
+
+// client-go's IndexFunc: the values an object is filed under in one index (none: not filed).
+using IndexFunc = std::function<std::vector<std::string>(const nlohmann::json&)>;
 
 struct StoreOptions {
   // Keep every object as MessagePack bytes and hand out a freshly parsed snapshot on each
   // read. nlohmann::json's tree costs ~100 bytes per key (a map node per member); the bytes
   // are 4-6x smaller (tests/bench/informer_bench.sh). For caches read by key a few times
-  // per reconcile (owned objects); a cache listed whole on hot paths should stay parsed.
+  // per reconcile; what a hot path needs from every object belongs in an index.
   bool compact = false;
+  // Named indexes, computed once per object version when it is stored (IndexKeys).
+  std::map<std::string, IndexFunc, std::less<>> indexers;
 };
 
 // The thread-safe store behind an informer, indexed by key, namespace and owner UID.
@@ -62,6 +74,7 @@ class Store final : public ObjectCache {
     std::string packed;               // when compact: MessagePack
     std::string resource_version;
     std::vector<std::string> owner_uids;
+    std::vector<std::pair<std::string, std::string>> index_values;  // (index, value)
   };
   // What a Replace changed, for informer handlers (objects parsed only for these).
   struct Changes {
@@ -71,7 +84,7 @@ class Store final : public ObjectCache {
   };
 
   Store() = default;
-  explicit Store(StoreOptions options) : opts_(options) {}
+  explicit Store(StoreOptions options);
 
   // Inserts or replaces; returns the previous object (nullptr if new).
   ObjectPtr Upsert(ObjectPtr obj);
@@ -94,11 +107,15 @@ class Store final : public ObjectCache {
   std::vector<ObjectPtr> List(std::string_view ns = {},
                               const LabelSelector& selector = {}) const override;
   std::vector<ObjectPtr> ByOwnerUid(std::string_view uid) const override;
+  std::vector<std::string> IndexKeys(std::string_view index, std::string_view value) const override;
+  std::map<std::string, std::size_t, std::less<>> IndexCounts(std::string_view index) const override;
   std::vector<std::string> Keys() const override;
   bool HasSynced() const override;
 
  private:
   ObjectPtr Load(const Entry& e) const;
+  void FileUnderIndexes(const nlohmann::json& obj, Entry& e) const;
+  const std::map<std::string, std::set<std::string>, std::less<>>& IndexByNameLocked(std::string_view index) const;
   void IndexLocked(const std::string& key, const Entry& e);
   void UnindexLocked(const std::string& key, const Entry& e);
 
@@ -106,6 +123,8 @@ class Store final : public ObjectCache {
   mutable std::shared_mutex mu_;
   std::map<std::string, Entry, std::less<>> items_;
   std::unordered_map<std::string, std::unordered_set<std::string>> by_owner_;
+  // index name -> value -> keys; every configured index present (possibly empty).
+  std::map<std::string, std::map<std::string, std::set<std::string>, std::less<>>, std::less<>> indices_;
   bool synced_ = false;
 };
 

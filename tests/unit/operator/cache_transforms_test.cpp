@@ -23,7 +23,7 @@ constexpr const char* kLastApplied = "kubectl.kubernetes.io/last-applied-configu
 // What a cache built with `o` holds for `obj`: the transform, then the store's own form.
 json Cached(const kube::InformerOptions& o, json obj) {
   if (o.transform) o.transform(obj);
-  kube::Store st(kube::StoreOptions{o.compact});
+  kube::Store st(kube::StoreOptions{o.compact, o.indexers});
   const std::string key = kube::ObjectKey(obj);
   st.Upsert(std::move(obj));
   return *st.Get(key);
@@ -44,6 +44,12 @@ class CacheView final : public kube::ObjectCache {
     auto all = server_->ByOwnerUid(uid);
     for (auto& o : all) o = Through(o);
     return all;
+  }
+  std::vector<std::string> IndexKeys(std::string_view index, std::string_view value) const override {
+    return server_->IndexKeys(index, value);
+  }
+  std::map<std::string, std::size_t, std::less<>> IndexCounts(std::string_view index) const override {
+    return server_->IndexCounts(index);
   }
   std::vector<std::string> Keys() const override { return server_->Keys(); }
   bool HasSynced() const override { return server_->HasSynced(); }

@@ -21,10 +21,16 @@ json Obj(const std::string& ns, const std::string& name, const std::string& rv, 
 
 ObjectPtr Ptr(json j) { return std::make_shared<const json>(std::move(j)); }
 
+StoreOptions Packed(bool compact) {
+  StoreOptions o;
+  o.compact = compact;
+  return o;
+}
+
 }  // namespace
 
 TEST_CASE("compact store: a read returns exactly the stored object", "[kube][store]") {
-  Store st(StoreOptions{true});
+  Store st(Packed(true));
   REQUIRE(st.compact());
   json o = Obj("ns", "a", "7", {{"app", "x"}});
   o["spec"] = {{"replicas", 3},
@@ -68,7 +74,7 @@ TEST_CASE("compact store: a read returns exactly the stored object", "[kube][sto
 TEST_CASE("compact and parsed stores answer the same", "[kube][store]") {
   const bool compact = GENERATE(false, true);
   CAPTURE(compact);
-  Store st(StoreOptions{compact});
+  Store st(Packed(compact));
   st.Upsert(Obj("ns1", "a", "1", {{"app", "x"}}, "u1"));
   st.Upsert(Obj("ns1", "b", "1", {{"app", "y"}}, "u1"));
   st.Upsert(Obj("ns2", "a", "1", {{"app", "x"}}, "u2"));
@@ -119,7 +125,7 @@ TEST_CASE("compact and parsed stores answer the same", "[kube][store]") {
 TEST_CASE("a packed object is several times smaller than its parsed tree", "[kube][store]") {
   // Not a benchmark (tests/bench/informer_bench.sh measures RSS): checks that compact mode
   // really stores bytes, the size of the object's JSON text or less.
-  Store st(StoreOptions{true});
+  Store st(Packed(true));
   json o = Obj("ns", "a", "1", {{"app.kubernetes.io/name", "tenant-api"}});
   for (int i = 0; i < 50; ++i) o["spec"]["env"].push_back({{"name", "VAR_" + std::to_string(i)}, {"value", "v"}});
   auto e = st.Prepare(o);

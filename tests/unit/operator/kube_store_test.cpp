@@ -62,6 +62,40 @@ TEST_CASE("store: get by key, list by namespace and selector, owner UID index", 
   CHECK(st.HasSynced());
 }
 
+TEST_CASE("store indexes: values filed at insert, moved on update, dropped on delete and relist", "[kube][store]") {
+  for (bool compact : {false, true}) {
+    StoreOptions o;
+    o.compact = compact;
+    // Filed under the "team" label; objects without it are not filed.
+    o.indexers.emplace("team", [](const json& obj) -> std::vector<std::string> {
+      const auto& labels = obj["metadata"]["labels"];
+      if (!labels.contains("team")) return {};
+      return {labels["team"].get<std::string>()};
+    });
+    Store st(o);
+    st.Upsert(Obj("a", "x", {{"team", "red"}}));
+    st.Upsert(Obj("b", "y", {{"team", "red"}}));
+    st.Upsert(Obj("a", "z", {{"team", "blue"}}));
+    st.Upsert(Obj("a", "none"));
+    CHECK(st.IndexKeys("team", "red") == std::vector<std::string>{"a/x", "b/y"});
+    CHECK(st.IndexCounts("team") == std::map<std::string, std::size_t, std::less<>>{{"blue", 1}, {"red", 2}});
+
+    st.Upsert(Obj("b", "y", {{"team", "blue"}}));  // moves
+    CHECK(st.IndexKeys("team", "red") == std::vector<std::string>{"a/x"});
+    CHECK(st.IndexKeys("team", "blue") == std::vector<std::string>{"a/z", "b/y"});
+    st.Remove("a/x");
+    CHECK(st.IndexKeys("team", "red").empty());
+    CHECK(st.IndexCounts("team") == std::map<std::string, std::size_t, std::less<>>{{"blue", 2}});
+
+    std::vector<ObjectPtr> relisted{std::make_shared<const json>(Obj("c", "w", {{"team", "green"}}))};
+    st.Replace(std::move(relisted));
+    CHECK(st.IndexCounts("team") == std::map<std::string, std::size_t, std::less<>>{{"green", 1}});
+    CHECK(st.IndexKeys("team", "blue").empty());
+    CHECK_THROWS_AS(st.IndexKeys("owner", "x"), std::out_of_range);
+    CHECK_THROWS_AS(st.IndexCounts("owner"), std::out_of_range);
+  }
+}
+
 TEST_CASE("owner references and mapping owned objects to their owner key", "[kube][objects]") {
   json owner{{"apiVersion", "tenancy.erp.dev/v1alpha1"}, {"kind", "Tenant"},
              {"metadata", {{"name", "acme"}, {"namespace", "t"}, {"uid", "u-1"}}}};

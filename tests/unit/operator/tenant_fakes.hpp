@@ -15,6 +15,7 @@
 #include "common/migrations/migration_set.hpp"
 #include "common/pg/error.hpp"
 #include "operator/api/resources.hpp"
+#include "operator/controller/tenant_indexes.hpp"
 #include "operator/database/executor.hpp"
 #include "operator/kube/client.hpp"
 #include "operator/kube/errors.hpp"
@@ -38,7 +39,9 @@ class FakeClient final : public kube::Client {
   std::shared_ptr<kube::Store> StoreFor(const kube::Resource& r) {
     auto& s = stores[r.resource];
     if (!s) {
-      s = std::make_shared<kube::Store>();
+      // The Tenant cache needs the operator's indexes (tenant_indexes.hpp).
+      s = r.resource == api::kTenants.resource ? std::make_shared<kube::Store>(controller::TenantStoreOptions())
+                                               : std::make_shared<kube::Store>();
       s->MarkSynced();
     }
     return s;

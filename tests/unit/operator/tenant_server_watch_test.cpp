@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "operator/controller/tenant_indexes.hpp"
 #include "operator/controller/tenant_server_watch.hpp"
 
 using namespace tenant;
@@ -22,7 +23,7 @@ json Placed(const std::string& server, const std::string& ready, const std::stri
 }  // namespace
 
 TEST_CASE("A DatabaseServer event re-queues tenants waiting for a server, not those in progress", "[tenant]") {
-  kube::Store tenants;
+  kube::Store tenants(controller::TenantStoreOptions());
   tenants.MarkSynced();
   tenants.Upsert(TenantWith("fresh", nullptr));  // no status yet: not placed
   tenants.Upsert(TenantWith("unplaced", {{"conditions", json::array({{{"type", "Ready"}, {"status", "False"},
