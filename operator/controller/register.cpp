@@ -80,11 +80,9 @@ void RegisterTenantControllers(Manager& mgr) {
   server_spec.watches.push_back(kube::WatchSpec{
       api::kTenants,
       [](const nlohmann::json& t) -> std::vector<kube::Request> {
-        if (t.contains("status") && t["status"].contains("database") && t["status"]["database"].contains("server") &&
-            t["status"]["database"]["server"].is_string()) {
-          return {kube::Request{"", t["status"]["database"]["server"].get<std::string>()}};
-        }
-        return {};
+        std::string placed = controller::PlacedServer(t);
+        if (placed.empty()) return {};
+        return {kube::Request{"", std::move(placed)}};
       },
       {}});
   server_spec.reconciler = std::make_shared<controller::DatabaseServerReconciler>(
