@@ -85,6 +85,10 @@ App::App(config::Config config, RegisterFn register_api)
     });
   }
   server_ = std::make_unique<server::HttpServer>(ServerOptionsFor(config_), *pipeline_);
+  // Rate-limit checks then complete on the I/O thread that asked (no hop to a Redis thread
+  // and back). Shutdown() stops the limiter after the server's threads and before the
+  // server (and its contexts) is destroyed.
+  if (redis_) redis_->BindIoContexts(server_->io_contexts());
 }
 
 App::~App() { Shutdown(); }
