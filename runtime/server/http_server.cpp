@@ -8,10 +8,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 
+#include <array>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -19,6 +21,7 @@
 
 #include "common/log/log.hpp"
 #include "runtime/server/http_error.hpp"
+#include "runtime/server/response_head.hpp"
 
 namespace tenant::api::server {
 
@@ -266,24 +269,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(const std::shared_ptr<Request>& req, Response res) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     server_.pipeline.Record(*req, res, seconds);
-    auto out = std::make_shared<http::response<http::string_body>>();
-    out->version(11);
-    out->result(static_cast<unsigned>(res.status));
-    if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers) out->insert(k, v);
     bool keep = keep_alive_ && !server_.draining.load();
-    out->keep_alive(keep);
-    if (is_head_) {
-      out->content_length(res.body.size());
-    } else {
-      out->body() = std::move(res.body);
-      out->prepare_payload();
-    }
+    // Head and body leave in one gather write (see response_head.hpp).
+    struct Out {
+      std::string head;
+      std::string body;
+    };
+    auto out = std::make_shared<Out>();
+    out->head = SerializeResponseHead(res, keep, is_head_);
+    if (ResponseHasBody(res, is_head_)) out->body = std::move(res.body);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out->head), asio::buffer(out->body)};
     stream_.expires_after(server_.options.body_timeout);
-    http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
-                        self->OnWrite(ec, keep);
-                      });
+    asio::async_write(stream_, buffers, [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
+      self->OnWrite(ec, keep);
+    });
   }
 
   void OnWrite(beast::error_code ec, bool keep) {
