@@ -39,7 +39,7 @@ struct Config {
   std::string tenant_id;              // TENANT_ID
   bool debug = false;                 // DEBUG
   // --- server tunables ---
-  int io_threads = 0;                 // IO_THREADS (0 = hardware concurrency)
+  int io_threads = 0;                 // IO_THREADS (0 = half the usable cores, at least 1)
   int worker_threads = 0;             // WORKER_THREADS (0 = max(8, 2 * DB_POOL_SIZE))
   int header_timeout_ms = 10000;      // HEADER_TIMEOUT_MS: whole header must arrive within
   int body_timeout_ms = 30000;        // BODY_TIMEOUT_MS: whole body must arrive within

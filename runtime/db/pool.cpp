@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <atomic>
 
 #include "common/log/log.hpp"
 #include "common/pg/conninfo.hpp"
@@ -12,6 +13,12 @@
 
 namespace tenant::api::db {
 namespace {
+
+// Identity of an opened connection (never reused, unlike addresses and descriptors).
+std::uint64_t NextConnectionSerial() {
+  static std::atomic<std::uint64_t> next{0};
+  return ++next;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -152,6 +159,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
   if (must_connect) {
     try {
       slot->conn.emplace(Connect());
+      slot->serial = NextConnectionSerial();
       std::lock_guard lk(mu_);
       connect_failures_in_row_ = 0;
       next_connect_at_ = {};

@@ -90,6 +90,9 @@ class Pool {
     // same pipeline is then open and failed: roll it back).
     std::vector<pg::Result> ExecPipeline(const std::vector<PipelineStep>& steps);
     void MarkBroken() noexcept { broken_ = true; }
+    // Differs for every connection the pool opens (a reconnect gets a new one), unlike the
+    // socket descriptor, which the system reuses: AsyncExec keys its socket watchers by it.
+    std::uint64_t connection_serial() const { return slot_->serial; }
     // db_query_duration_seconds for a query run outside Exec (AsyncExec).
     void RecordQuery(std::string_view name, double seconds);
 
@@ -148,6 +151,7 @@ class Pool {
  private:
   struct Slot {
     std::optional<pg::Connection> conn;
+    std::uint64_t serial = 0;  // of `conn` (Lease::connection_serial)
     std::chrono::steady_clock::time_point last_used;
   };
   // A thread blocked in Acquire. Waiters are served first come, first served: Release hands

@@ -91,7 +91,23 @@ RedisLimiter::RedisLimiter(RedisOptions options, metrics::Registry& registry)
   pipeline_ = std::make_unique<RedisPipeline>(options_.url, options_.timeout);
 }
 
-RedisLimiter::~RedisLimiter() = default;
+RedisLimiter::~RedisLimiter() { Stop(); }
+
+void RedisLimiter::BindIoContexts(const std::vector<boost::asio::io_context*>& contexts) {
+  for (auto* c : contexts) bound_.push_back(std::make_unique<RedisPipeline>(options_.url, options_.timeout, *c));
+}
+
+void RedisLimiter::Stop() {
+  for (auto& p : bound_) p->Stop();
+  pipeline_->Stop();
+}
+
+RedisPipeline& RedisLimiter::PipelineForThisThread() {
+  for (auto& p : bound_) {
+    if (p->RunsInThisThread()) return *p;
+  }
+  return *pipeline_;
+}
 
 RedisLimiter::ContextPtr RedisLimiter::Connect(std::chrono::milliseconds timeout, std::string* error) {
   timeval tv = ToTimeval(timeout);
@@ -246,8 +262,9 @@ void RedisLimiter::SendCheck(std::string key, Quota quota, DecisionCallback done
   const std::string tolerance = std::to_string(EmissionIntervalMs(quota) * std::max<std::int64_t>(1, quota.burst));
   std::string command = by_sha ? FormatRedisCommand({"EVALSHA", script_sha_, "1", full_key, interval, tolerance})
                                : FormatRedisCommand({"EVAL", kScript, "1", full_key, interval, tolerance});
-  // The callback runs on the pipeline thread: carry the request id over for its log lines.
-  pipeline_->Send(std::move(command), [this, key = std::move(key), quota, done = std::move(done), by_sha, probe,
+  // The callback may run on another thread (the own pipeline's): carry the request id over
+  // for its log lines.
+  PipelineForThisThread().Send(std::move(command), [this, key = std::move(key), quota, done = std::move(done), by_sha, probe,
                                        request_id = server::CurrentRequestId()](
                                           RedisReplyPtr reply, std::string_view reason, std::string_view detail) mutable {
     server::RequestLogScope log_scope(request_id);

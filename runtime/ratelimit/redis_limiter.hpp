@@ -1,8 +1,10 @@
 #pragma once
 // GCRA in Redis via one Lua script (EVALSHA, EVAL on NOSCRIPT): read TAT, decide, write TAT
 // with an expiry — atomic on the server, so replicas of tenant-api share one budget.
-// CheckAsync (every server request) goes through one pipelined connection on its own
-// thread (RedisPipeline); Check (login, tests) uses a small pool of blocking connections.
+// CheckAsync (every server request) goes through a pipelined connection (RedisPipeline):
+// one per server I/O thread once BindIoContexts was called, so the check is written and
+// answered on the thread that asked, else one on its own thread; Check (login, tests) uses
+// a small pool of blocking connections.
 // Every Redis call has a short timeout (default 50 ms). On failure the check is answered
 // by the fallback limiter (fail-open) or refused (fail-closed), the failure is counted in
 // rate_limit_backend_errors_total{reason} and logged once per outage, and Redis is retried
@@ -42,10 +44,15 @@ class RedisLimiter final : public Limiter {
   Decision Check(std::string_view key, const Quota& quota) override;
   void CheckAsync(std::string_view key, const Quota& quota, DecisionCallback done) override;
 
-  // Ends the pipelined connection: outstanding checks are answered by the fallback before
+  // Gives each of these contexts (each run by one server I/O thread) its own pipelined
+  // connection: CheckAsync called on such a thread then stays on it. Call before the
+  // contexts run; Stop() must come after they stopped and before they are destroyed.
+  void BindIoContexts(const std::vector<boost::asio::io_context*>& contexts);
+
+  // Ends the pipelined connections: outstanding checks are answered by the fallback before
   // it returns, later ones go straight to it. Called when the server has stopped, so no
   // callback can reach a destroyed server afterwards.
-  void Stop() { pipeline_->Stop(); }
+  void Stop();
 
   // For /health/ready: PING within the timeout. Never throws.
   bool Ping(std::chrono::milliseconds timeout);
@@ -84,8 +91,12 @@ class RedisLimiter final : public Limiter {
   metrics::CounterFamily& errors_;
   metrics::Gauge& up_;
   metrics::Counter& fallback_decisions_;
-  // Last member: destroyed first, so no pipeline callback outlives the state above.
+  // The pipeline of the calling thread: its bound one, else the one with its own thread.
+  RedisPipeline& PipelineForThisThread();
+
+  // Last members: destroyed first, so no pipeline callback outlives the state above.
   std::unique_ptr<RedisPipeline> pipeline_;
+  std::vector<std::unique_ptr<RedisPipeline>> bound_;  // set before serving, then read-only
 };
 
 }  // namespace tenant::api::ratelimit

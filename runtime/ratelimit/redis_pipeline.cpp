@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/connect.hpp>
@@ -52,15 +54,34 @@ struct RedisPipeline::Impl {
     std::string setup_reason;   // for AUTH / SELECT: the failure reason when they fail
   };
 
-  Impl(config::RedisUrl u, std::chrono::milliseconds t) : url(std::move(u)), timeout(t) {}
+  // Own thread: the context is ours, run by `thread`.
+  Impl(config::RedisUrl u, std::chrono::milliseconds t)
+      : url(std::move(u)), timeout(t), own(std::make_unique<asio::io_context>(1)), ioc(*own) {
+    work.emplace(ioc.get_executor());
+    MakeIo();
+  }
+  // Bound: the context is run by one thread of somebody else (a server I/O thread).
+  Impl(config::RedisUrl u, std::chrono::milliseconds t, asio::io_context& context)
+      : url(std::move(u)), timeout(t), ioc(context) {
+    MakeIo();
+  }
+
+  void MakeIo() {
+    socket.emplace(ioc);
+    resolver.emplace(ioc);
+    timer.emplace(ioc);
+  }
 
   config::RedisUrl url;
   std::chrono::milliseconds timeout;
-  asio::io_context ioc{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
-  tcp::socket socket{ioc};
-  tcp::resolver resolver{ioc};
-  asio::steady_timer timer{ioc};
+  std::unique_ptr<asio::io_context> own;  // null when bound to another context
+  asio::io_context& ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // The I/O objects live in optionals so that a bound pipeline can drop them in Stop(),
+  // while the context it borrowed still exists (the server destroys it before the limiter).
+  std::optional<tcp::socket> socket;
+  std::optional<tcp::resolver> resolver;
+  std::optional<asio::steady_timer> timer;
   std::thread thread;
   std::atomic<bool> stopping{false};
 
@@ -91,11 +112,11 @@ struct RedisPipeline::Impl {
   void Connect() {
     state = State::kConnecting;
     const std::uint64_t gen = ++generation;
-    resolver.async_resolve(url.host, std::to_string(url.port),
+    resolver->async_resolve(url.host, std::to_string(url.port),
                            [this, gen](boost::system::error_code ec, tcp::resolver::results_type results) {
                              if (gen != generation) return;
                              if (ec) return Reset("connection", "resolve " + url.host + ": " + ec.message());
-                             asio::async_connect(socket, results, [this, gen](boost::system::error_code cec, const tcp::endpoint&) {
+                             asio::async_connect(*socket, results, [this, gen](boost::system::error_code cec, const tcp::endpoint&) {
                                if (gen != generation) return;
                                if (cec) return Reset("connection", "connect: " + cec.message());
                                OnConnected();
@@ -106,7 +127,7 @@ struct RedisPipeline::Impl {
   void OnConnected() {
     state = State::kConnected;
     boost::system::error_code ec;
-    socket.set_option(tcp::no_delay(true), ec);
+    socket->set_option(tcp::no_delay(true), ec);
     reader.reset(redisReaderCreate());
     // AUTH and SELECT go first on the wire; their replies are checked, not reported.
     std::string setup;
@@ -135,7 +156,7 @@ struct RedisPipeline::Impl {
     queued.clear();
     write_in_progress = true;
     const std::uint64_t gen = generation;
-    asio::async_write(socket, asio::buffer(writing), [this, gen](boost::system::error_code ec, std::size_t) {
+    asio::async_write(*socket, asio::buffer(writing), [this, gen](boost::system::error_code ec, std::size_t) {
       if (gen != generation) return;  // the connection was reset meanwhile
       write_in_progress = false;
       if (ec) return Reset("connection", "write: " + ec.message());
@@ -144,7 +165,7 @@ struct RedisPipeline::Impl {
   }
 
   void Read(std::uint64_t gen) {
-    socket.async_read_some(asio::buffer(read_buffer), [this, gen](boost::system::error_code ec, std::size_t n) {
+    socket->async_read_some(asio::buffer(read_buffer), [this, gen](boost::system::error_code ec, std::size_t n) {
       if (gen != generation) return;
       if (ec) {
         return Reset("connection", ec == asio::error::eof ? "connection closed by Redis" : "read: " + ec.message());
@@ -178,8 +199,8 @@ struct RedisPipeline::Impl {
     const Entry* first = !sent.empty() ? &sent.front() : !queued.empty() ? &queued.front() : nullptr;
     if (first == nullptr) return;
     timer_armed = true;
-    timer.expires_at(first->deadline);
-    timer.async_wait([this](boost::system::error_code ec) {
+    timer->expires_at(first->deadline);
+    timer->async_wait([this](boost::system::error_code ec) {
       timer_armed = false;
       if (ec || stopping.load()) return;
       const auto now = Clock::now();
@@ -199,8 +220,8 @@ struct RedisPipeline::Impl {
     state = State::kIdle;
     write_in_progress = false;
     boost::system::error_code ec;
-    socket.close(ec);
-    resolver.cancel();
+    socket->close(ec);
+    resolver->cancel();
     outbox.clear();
     writing.clear();
     std::deque<Entry> failed;
@@ -218,24 +239,58 @@ RedisPipeline::RedisPipeline(config::RedisUrl url, std::chrono::milliseconds tim
   impl_->thread = std::thread([impl = impl_.get()] { impl->ioc.run(); });
 }
 
+RedisPipeline::RedisPipeline(config::RedisUrl url, std::chrono::milliseconds timeout, asio::io_context& context)
+    : impl_(std::make_shared<Impl>(std::move(url), timeout, context)) {}
+
 RedisPipeline::~RedisPipeline() { Stop(); }
+
+bool RedisPipeline::RunsInThisThread() const { return impl_->ioc.get_executor().running_in_this_thread(); }
 
 void RedisPipeline::Stop() {
   Impl* impl = impl_.get();
   if (impl->stopping.exchange(true)) return;
-  asio::post(impl->ioc, [impl] {
+  auto finish = [impl] {
     impl->Reset("shutdown", "the rate limiter is shutting down");
-    impl->timer.cancel();
-    impl->work.reset();
-    impl->ioc.stop();
+    impl->timer->cancel();
+  };
+  if (impl->own) {
+    asio::post(impl->ioc, [impl, finish] {
+      finish();
+      impl->work.reset();
+      impl->ioc.stop();
+    });
+    if (impl->thread.joinable()) impl->thread.join();
+    return;
+  }
+  if (impl->ioc.stopped() || RunsInThisThread()) {
+    // Nobody else runs the context: finish here, and drop the I/O objects while the
+    // borrowed context still exists. Handlers still queued in it are never run (the
+    // context does not run again) and touch nothing when destroyed.
+    finish();
+    impl->timer.reset();
+    impl->resolver.reset();
+    impl->socket.reset();
+    return;
+  }
+  // Still served by its thread: finish there and wait (the I/O objects stay until the
+  // pipeline is destroyed, which must then happen after that thread stopped).
+  std::promise<void> done;
+  asio::post(impl->ioc, [finish, &done] {
+    finish();
+    done.set_value();
   });
-  if (impl->thread.joinable()) impl->thread.join();
+  done.get_future().wait();
 }
 
 void RedisPipeline::Send(std::string command, RedisCallback callback) {
   Impl* impl = impl_.get();
   if (impl->stopping.load()) {
     callback(nullptr, "shutdown", "the rate limiter is shutting down");
+    return;
+  }
+  if (RunsInThisThread()) {
+    // Already on the pipeline's thread (a bound pipeline asked by its I/O thread): no hop.
+    impl->Enqueue(std::move(command), std::move(callback));
     return;
   }
   asio::post(impl->ioc, [impl, command = std::move(command), callback = std::move(callback)]() mutable {

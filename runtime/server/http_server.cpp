@@ -2,16 +2,18 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/version.hpp>
 
+#include <array>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -19,6 +21,7 @@
 
 #include "common/log/log.hpp"
 #include "runtime/server/http_error.hpp"
+#include "runtime/server/response_head.hpp"
 
 namespace tenant::api::server {
 
@@ -52,19 +55,36 @@ Request ToRequest(const http::request_header<>& h, std::string body, const std::
 
 }  // namespace
 
+// One io_context per I/O thread (concurrency hint 1), each connection pinned to one of them
+// round robin. A request's steps (parse, auth, the Redis check when the limiter is bound
+// to these contexts, the async database read, the reply) then continue on the thread that
+// started them: handing work to yourself goes through a thread-local queue, whereas one
+// context shared by several threads woke another thread (futex) or the reactor
+// (epoll_ctl on its interrupter) for nearly every post, and moved requests between cores.
 struct HttpServer::Impl {
+  using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+
   ServerOptions options;
   const Pipeline& pipeline;
-  asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
+  std::vector<WorkGuard> work;  // keeps run() going while a context has nothing to do
   std::unique_ptr<asio::thread_pool> workers;
-  tcp::acceptor acceptor{ioc};
+  std::unique_ptr<tcp::acceptor> acceptor;
   std::vector<std::thread> io_threads;
+  std::size_t next_ioc = 0;  // touched only by the accept handler
   std::atomic<bool> draining{false};
   std::atomic<bool> stopped{false};
   std::atomic<std::int64_t> in_flight{0};
   int bound_port = 0;
 
-  Impl(ServerOptions o, const Pipeline& p) : options(std::move(o)), pipeline(p) {}
+  Impl(ServerOptions o, const Pipeline& p) : options(std::move(o)), pipeline(p) {
+    const int n = std::max(1, options.io_threads);
+    for (int i = 0; i < n; ++i) {
+      iocs.push_back(std::make_unique<asio::io_context>(1));
+      work.emplace_back(iocs.back()->get_executor());
+    }
+    acceptor = std::make_unique<tcp::acceptor>(*iocs.front());
+  }
 
   void Accept();
 };
@@ -226,7 +246,7 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.pipeline.ExecuteAsync(*req, *match, &admission, ctx, [self, pending, req, admitted, picked](Response res) {
       if (pending->done.exchange(true)) return;  // the deadline answered already
       const auto handled = std::chrono::steady_clock::now();
-      // Usually called on this session's strand already (the query completed there): then
+      // Usually called on this session's I/O thread already (the query completed there): then
       // the response is written at once instead of after another trip through the queue.
       asio::dispatch(self->stream_.get_executor(), [self, pending, req, admitted, picked, handled,
                                                     res = std::move(res)]() mutable {
@@ -249,24 +269,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(const std::shared_ptr<Request>& req, Response res) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     server_.pipeline.Record(*req, res, seconds);
-    auto out = std::make_shared<http::response<http::string_body>>();
-    out->version(11);
-    out->result(static_cast<unsigned>(res.status));
-    if (!res.content_type.empty()) out->set(http::field::content_type, res.content_type);
-    for (auto& [k, v] : res.headers) out->insert(k, v);
     bool keep = keep_alive_ && !server_.draining.load();
-    out->keep_alive(keep);
-    if (is_head_) {
-      out->content_length(res.body.size());
-    } else {
-      out->body() = std::move(res.body);
-      out->prepare_payload();
-    }
+    // Head and body leave in one gather write (see response_head.hpp).
+    struct Out {
+      std::string head;
+      std::string body;
+    };
+    auto out = std::make_shared<Out>();
+    out->head = SerializeResponseHead(res, keep, is_head_);
+    if (ResponseHasBody(res, is_head_)) out->body = std::move(res.body);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out->head), asio::buffer(out->body)};
     stream_.expires_after(server_.options.body_timeout);
-    http::async_write(stream_, *out,
-                      [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
-                        self->OnWrite(ec, keep);
-                      });
+    asio::async_write(stream_, buffers, [self = shared_from_this(), out, keep](beast::error_code ec, std::size_t) {
+      self->OnWrite(ec, keep);
+    });
   }
 
   void OnWrite(beast::error_code ec, bool keep) {
@@ -294,14 +310,16 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  asio::io_context& target = *iocs[next_ioc];
+  next_ioc = (next_ioc + 1) % iocs.size();
+  acceptor->async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       log::Warn("Accept failed", {{"error", ec.message()}});
     } else {
       std::make_shared<Session>(std::move(socket), *this)->Run();
     }
-    if (acceptor.is_open()) Accept();
+    if (acceptor->is_open()) Accept();
   });
 }
 
@@ -316,7 +334,7 @@ void HttpServer::Start() {
   auto address = asio::ip::make_address(o.bind_address, ec);
   if (ec) throw std::runtime_error("invalid bind address " + o.bind_address);
   tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
-  auto& acc = impl_->acceptor;
+  auto& acc = *impl_->acceptor;
   acc.open(endpoint.protocol(), ec);
   if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acc.bind(endpoint, ec);
@@ -327,18 +345,24 @@ void HttpServer::Start() {
   impl_->bound_port = acc.local_endpoint().port();
   impl_->workers = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(std::max(1, o.worker_threads)));
   impl_->Accept();
-  for (int i = 0; i < std::max(1, o.io_threads); ++i) {
-    impl_->io_threads.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& ioc : impl_->iocs) {
+    impl_->io_threads.emplace_back([ioc = ioc.get()] { ioc->run(); });
   }
 }
 
 int HttpServer::port() const { return impl_->bound_port; }
 
+std::vector<asio::io_context*> HttpServer::io_contexts() const {
+  std::vector<asio::io_context*> out;
+  for (auto& ioc : impl_->iocs) out.push_back(ioc.get());
+  return out;
+}
+
 void HttpServer::StopAccepting() {
   impl_->draining.store(true);
-  asio::post(impl_->ioc, [this] {
+  asio::post(*impl_->iocs.front(), [this] {
     beast::error_code ec;
-    impl_->acceptor.close(ec);
+    impl_->acceptor->close(ec);
   });
 }
 
@@ -357,7 +381,7 @@ bool HttpServer::WaitIdle(std::chrono::steady_clock::time_point deadline) {
 void HttpServer::Stop() {
   if (impl_->stopped.exchange(true)) return;
   impl_->draining.store(true);
-  impl_->ioc.stop();
+  for (auto& ioc : impl_->iocs) ioc->stop();
   for (auto& t : impl_->io_threads) {
     if (t.joinable()) t.join();
   }

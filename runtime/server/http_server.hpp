@@ -1,13 +1,19 @@
 #pragma once
 // HTTP/1.1 server on Boost.Beast/Asio: keep-alive, 16 KiB header limit (431), 1 MiB body
 // limit (413), header/body read timeouts against slow clients, handlers on a worker pool
-// raced against the per-request deadline (503), graceful drain.
+// raced against the per-request deadline (503), graceful drain. One io_context per I/O
+// thread; every connection stays on one of them.
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/server/pipeline.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace tenant::api::server {
 
@@ -33,6 +39,10 @@ class HttpServer {
   // the address cannot be bound.
   void Start();
   int port() const;
+  // The I/O threads' contexts (one thread each, created with the server, run by Start()),
+  // for components that should complete their I/O on the thread that asked for it (the
+  // Redis rate limiter). They stop in Stop() and are destroyed with the server.
+  std::vector<boost::asio::io_context*> io_contexts() const;
 
   // Graceful shutdown, step 1: stop accepting; responses now carry Connection: close.
   void StopAccepting();

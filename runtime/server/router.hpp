@@ -26,7 +26,7 @@ using Handler = std::function<Response(Request&)>;
 // a thrown one: HttpError, else 500). It may also throw before it starts anything.
 using Respond = std::function<void(std::exception_ptr error, Response response)>;
 struct AsyncContext {
-  boost::asio::any_io_executor io;                            // the connection's strand: completes the I/O it starts
+  boost::asio::any_io_executor io;                            // the connection's I/O thread (single-threaded): completes the I/O it starts
   std::function<void(std::function<void()>)> offload;         // runs a blocking part on a worker
 };
 using AsyncHandler = std::function<void(Request&, const AsyncContext&, Respond)>;

@@ -313,6 +313,60 @@ TEST_CASE("AsyncExec: a connection lost mid-statement fails as ConnectionError a
   CHECK(static_cast<int>(lease.conn().Exec("SELECT pg_backend_pid()").Int64(0, 0)) != pid);
 }
 
+TEST_CASE("AsyncExec: the socket watcher of a connection is reused, and replaced after a reconnect",
+          "[integration][api][pool][outage]") {
+  // One io_context for every step, as an I/O thread keeps it: the watcher registered for
+  // the first statement serves the second; after the backend is killed the pool opens a
+  // new connection (usually on the same descriptor number), whose statement must complete
+  // too (a stale watcher would never see its reply: run_for would end with done == false).
+  TenantDatabase tdb;
+  auto options = Options(tdb, nullptr);
+  options.size = 1;
+  db::Pool pool(options);
+  boost::asio::io_context io;
+  auto run_one = [&](db::Pool::Lease lease) {
+    bool done = false;
+    std::exception_ptr failure;
+    std::int64_t value = 0;
+    db::AsyncExec(std::move(lease), io.get_executor(), kOne, {}, [&](std::exception_ptr error, tenant::pg::Result r) {
+      failure = error;
+      if (!error) value = r.Int64(0, 0);
+      done = true;
+    });
+    io.restart();
+    io.run_for(std::chrono::seconds(10));
+    REQUIRE(done);
+    REQUIRE_FALSE(failure);
+    CHECK(value == 1);
+  };
+  int pid = 0;
+  std::uint64_t serial = 0;
+  {
+    auto lease = pool.Acquire();
+    lease.Exec(kOne);  // prepared on this connection
+    pid = static_cast<int>(lease.conn().Exec("SELECT pg_backend_pid()").Int64(0, 0));
+    serial = lease.connection_serial();
+  }
+  run_one(pool.Acquire());
+  run_one(pool.Acquire());
+
+  tdb.ConnectAsSuperuser().Exec("SELECT pg_terminate_backend($1)", {pid});
+  std::uint64_t new_serial = 0;
+  for (int i = 0; i < 100 && new_serial == 0; ++i) {
+    try {
+      auto lease = pool.Acquire();
+      lease.Exec(kOne);  // fails once on the dead connection, then runs on a new one
+      new_serial = lease.connection_serial();
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+  REQUIRE(new_serial != 0);
+  CHECK(new_serial != serial);
+  run_one(pool.Acquire());
+  run_one(pool.Acquire());
+}
+
 TEST_CASE("AcquireAsyncUntil: a queued caller is served in line or gives up with PoolExhausted",
           "[integration][api][pool]") {
   TenantDatabase tdb;
