@@ -82,6 +82,27 @@ std::string Pool::RedactedConnInfo() const { return pg::RedactConnInfo(conninfo_
 
 pg::Connection Pool::Connect() { return pg::Connection::Connect(conninfo_, options_.connect_timeout); }
 
+namespace {
+
+// Runs an asynchronous waiter's grant (std::nullopt: the blocking path) when it goes out of
+// scope: declared before the lock, so after the lock is released, on every exit path.
+struct GrantAfterUnlock {
+  Pool::AsyncGrant grant;
+  GrantAfterUnlock() = default;
+  GrantAfterUnlock(const GrantAfterUnlock&) = delete;
+  GrantAfterUnlock& operator=(const GrantAfterUnlock&) = delete;
+  ~GrantAfterUnlock() {
+    if (!grant) return;
+    try {
+      grant(std::nullopt);
+    } catch (const std::exception& e) {  // a grant only posts work; never let it escape a destructor
+      server::request_log::Error("Connection hand-over failed", {{"error", e.what()}});
+    }
+  }
+};
+
+}  // namespace
+
 Pool::Lease Pool::Acquire() { return Acquire(options_.acquire_timeout); }
 
 Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
@@ -90,6 +111,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
   Slot* slot = nullptr;
   bool must_connect = false;
   {
+    GrantAfterUnlock promoted;
     std::unique_lock lk(mu_);
     if (closed_) throw DatabaseUnavailable("database pool is closed");
     if (waiters_.empty() && !idle_.empty()) {
@@ -106,11 +128,11 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
           break;
         }
         if (closed_) {
-          RemoveWaiterLocked(&self);
+          promoted.grant = RemoveWaiterLocked(&self);
           throw DatabaseUnavailable("database pool is closed");
         }
         if (!idle_.empty() && waiters_.front() == &self) {  // left idle while we queued
-          RemoveWaiterLocked(&self);
+          promoted.grant = RemoveWaiterLocked(&self);
           slot = idle_.back();
           idle_.pop_back();
           ++in_use_;
@@ -120,9 +142,9 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
         if (!empty_.empty()) {
           const auto now = Clock::now();
           if (now >= next_connect_at_) {
-            RemoveWaiterLocked(&self);
-            slot = empty_.back();
+            slot = empty_.back();  // taken first: not offered to the next waiter
             empty_.pop_back();
+            promoted.grant = RemoveWaiterLocked(&self);
             must_connect = true;
             ++in_use_;
             break;
@@ -130,14 +152,14 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
           // Inside the backoff window after failed connects: wait for it only if it ends
           // before our deadline (another thread may also free a connection meanwhile).
           if (next_connect_at_ > deadline) {
-            RemoveWaiterLocked(&self);
+            promoted.grant = RemoveWaiterLocked(&self);
             throw DatabaseUnavailable("database unavailable (reconnecting with backoff)");
           }
           wake_at = next_connect_at_;
         }
         if (self.cv.wait_until(lk, wake_at) == std::cv_status::timeout && self.granted == nullptr &&
             Clock::now() >= deadline && (empty_.empty() || Clock::now() < next_connect_at_)) {
-          RemoveWaiterLocked(&self);
+          promoted.grant = RemoveWaiterLocked(&self);
           CountAcquireTimeoutLocked();
           throw PoolExhausted("no database connection available within " +
                               std::to_string(timeout.count()) + " ms");
@@ -165,6 +187,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
       next_connect_at_ = {};
     } catch (const pg::Error& e) {
       slot->conn.reset();
+      GrantAfterUnlock promoted;
       std::lock_guard lk(mu_);
       ++connect_failures_;
       const auto delay = BackoffDelay(connect_failures_in_row_++, options_.backoff_initial,
@@ -176,7 +199,7 @@ Pool::Lease Pool::Acquire(std::chrono::milliseconds timeout) {
       --in_use_;
       empty_.push_back(slot);
       UpdateGaugesLocked();
-      if (!waiters_.empty()) waiters_.front()->cv.notify_one();  // it may retry after the backoff
+      promoted.grant = OfferFreeSlotLocked();  // the next waiter may retry after the backoff
       throw DatabaseUnavailable(std::string("database unavailable: ") + e.what());
     }
   }
@@ -203,17 +226,7 @@ void Pool::Release(Slot* slot, bool broken) {
       --in_use_;
       slot->conn.reset();
       empty_.push_back(slot);
-      // The oldest waiter may now open a connection in the freed slot (an asynchronous one
-      // does that through the blocking path).
-      if (!waiters_.empty()) {
-        Waiter* w = waiters_.front();
-        if (w->async) {
-          waiters_.pop_front();
-          async = TakeAsyncWaiterLocked(w);
-        } else {
-          w->cv.notify_one();
-        }
-      }
+      async = OfferFreeSlotLocked();
     } else if (!waiters_.empty()) {
       // Straight to the oldest waiter: the connection stays in use (in_use_ unchanged).
       Waiter* w = waiters_.front();
@@ -294,11 +307,12 @@ std::uint64_t Pool::AcquireAsync(AsyncGrant granted) {
 
 bool Pool::CancelAsync(std::uint64_t ticket) {
   AsyncGrant dropped;  // destroyed outside the lock: its captures may own request state
+  GrantAfterUnlock promoted;
   std::lock_guard lk(mu_);
   for (auto it = async_waiters_.begin(); it != async_waiters_.end(); ++it) {
     if (it->ticket != ticket) continue;
     dropped = std::move(it->async);
-    RemoveWaiterLocked(&*it);
+    promoted.grant = RemoveWaiterLocked(&*it);  // std::list: `it` stays valid
     async_waiters_.erase(it);
     CountAcquireTimeoutLocked();
     return true;
@@ -311,7 +325,7 @@ void Pool::CountAcquireTimeoutLocked() {
   if (errors_ != nullptr) errors_->WithLabelValues({"acquire_timeout"}).Inc();
 }
 
-void Pool::RemoveWaiterLocked(Waiter* w) {
+Pool::AsyncGrant Pool::RemoveWaiterLocked(Waiter* w) {
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
     if (*it == w) {
       waiters_.erase(it);
@@ -319,7 +333,22 @@ void Pool::RemoveWaiterLocked(Waiter* w) {
     }
   }
   // A connect slot or backoff change this waiter was woken for but did not use is offered on.
-  if (!waiters_.empty() && !waiters_.front()->async) waiters_.front()->cv.notify_one();
+  if (!waiters_.empty() && !waiters_.front()->async) {
+    waiters_.front()->cv.notify_one();
+    return {};
+  }
+  return empty_.empty() ? AsyncGrant() : OfferFreeSlotLocked();
+}
+
+Pool::AsyncGrant Pool::OfferFreeSlotLocked() {
+  if (waiters_.empty()) return {};
+  Waiter* w = waiters_.front();
+  if (!w->async) {
+    w->cv.notify_one();
+    return {};
+  }
+  waiters_.pop_front();
+  return TakeAsyncWaiterLocked(w);
 }
 
 void Pool::Close() {

@@ -168,7 +168,14 @@ class Pool {
   };
 
   void Release(Slot* slot, bool broken);
-  void RemoveWaiterLocked(Waiter* w);
+  // Both return the grant of an asynchronous waiter taken out of the queue by
+  // OfferFreeSlotLocked: the caller runs it with std::nullopt once the lock is released.
+  [[nodiscard]] AsyncGrant RemoveWaiterLocked(Waiter* w);
+  // A connect slot is free (or a backoff changed): the oldest waiter may use it. A blocking
+  // waiter is woken; an asynchronous one leaves the queue and is sent down the blocking path
+  // (which connects, or fails at once inside a backoff it cannot wait out) instead of
+  // sitting in line, untold, until its own acquire timeout.
+  [[nodiscard]] AsyncGrant OfferFreeSlotLocked();
   AsyncGrant TakeAsyncWaiterLocked(Waiter* w);  // removes it from async_waiters_
   bool IdleSlotUsableLocked(const Slot& slot) const;
   void CountAcquireTimeoutLocked();

@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -411,4 +412,58 @@ TEST_CASE("AcquireAsyncUntil: a queued caller is served in line or gives up with
   CHECK(second->Exec(kOne).Int64(0, 0) == 1);
   CHECK(pool.GetStats().acquire_timeouts == 1);
   CHECK(pool.GetStats().waiting == 0);
+}
+
+TEST_CASE("pool: a queued AcquireAsync caller is sent on when the reconnect ahead of it fails",
+          "[integration][api][pool][outage]") {
+  // Size 1 with its connection in use, a blocking caller queued, an asynchronous one behind
+  // it. The database goes away and the lease comes back broken: the blocking caller tries
+  // to reconnect and fails into the backoff. The asynchronous caller must be sent on at once
+  // (down the blocking path, which reports the outage) instead of staying queued untold:
+  // AcquireAsync has no timeout of its own, so it would wait until the next Release or Close.
+  TenantDatabase tdb;
+  auto options = Options(tdb, nullptr);
+  options.size = 1;
+  options.acquire_timeout = milliseconds(5000);
+  db::Pool pool(options);
+  auto& pgs = tenant::test::PostgresServer::Shared();
+  std::optional<db::Pool::Lease> held(pool.Acquire());
+  held->Exec(kOne);
+  auto waiting_is = [&pool](std::size_t n) {
+    for (int i = 0; i < 1000 && pool.GetStats().waiting != n; ++i) std::this_thread::sleep_for(milliseconds(10));
+    return pool.GetStats().waiting == n;
+  };
+
+  std::thread blocking([&pool] {
+    try {
+      auto lease = pool.Acquire();
+    } catch (const std::exception&) {
+      // DatabaseUnavailable: the reconnect failed
+    }
+  });
+  REQUIRE(waiting_is(1));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool told = false;
+  bool got_lease = false;
+  pool.AcquireAsync([&](std::optional<db::Pool::Lease> lease) {
+    std::lock_guard lk(mu);
+    told = true;
+    got_lease = lease.has_value();
+    cv.notify_all();
+  });
+  REQUIRE(waiting_is(2));
+
+  pgs.Stop();
+  held->MarkBroken();
+  held.reset();
+  {
+    std::unique_lock lk(mu);
+    cv.wait_for(lk, std::chrono::seconds(20), [&] { return told; });
+    CHECK(told);
+    CHECK_FALSE(got_lease);  // the blocking path, which reports the outage
+  }
+  blocking.join();
+  CHECK(pool.GetStats().waiting == 0);
+  pgs.Start();
 }
