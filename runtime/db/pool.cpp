@@ -84,20 +84,25 @@ pg::Connection Pool::Connect() { return pg::Connection::Connect(conninfo_, optio
 
 namespace {
 
-// Runs an asynchronous waiter's grant (std::nullopt: the blocking path) when it goes out of
-// scope: declared before the lock, so after the lock is released, on every exit path.
+// Serves an asynchronous waiter, outside the pool lock: with a connection, or with
+// std::nullopt (the blocking path).
+void HandOver(const Pool::AsyncGrant& grant, std::optional<Pool::Lease> lease) noexcept {
+  try {
+    grant(std::move(lease));
+  } catch (const std::exception& e) {  // a grant only posts work; never let it escape a destructor
+    server::request_log::Error("Connection hand-over failed", {{"error", e.what()}});
+  }
+}
+
+// Sends an asynchronous waiter down the blocking path when it goes out of scope: declared
+// before the lock, so after the lock is released, on every exit path.
 struct GrantAfterUnlock {
   Pool::AsyncGrant grant;
   GrantAfterUnlock() = default;
   GrantAfterUnlock(const GrantAfterUnlock&) = delete;
   GrantAfterUnlock& operator=(const GrantAfterUnlock&) = delete;
   ~GrantAfterUnlock() {
-    if (!grant) return;
-    try {
-      grant(std::nullopt);
-    } catch (const std::exception& e) {  // a grant only posts work; never let it escape a destructor
-      server::request_log::Error("Connection hand-over failed", {{"error", e.what()}});
-    }
+    if (grant) HandOver(grant, std::nullopt);
   }
 };
 
@@ -245,14 +250,7 @@ void Pool::Release(Slot* slot, bool broken) {
     }
     UpdateGaugesLocked();
   }
-  if (async) {
-    try {
-      if (handed != nullptr) async(Lease(this, handed));
-      else async(std::nullopt);
-    } catch (const std::exception& e) {  // a callback only posts work; never let it escape a destructor
-      server::request_log::Error("Connection hand-over failed", {{"error", e.what()}});
-    }
-  }
+  if (async) HandOver(async, handed != nullptr ? std::optional<Lease>(Lease(this, handed)) : std::nullopt);
 }
 
 Pool::AsyncGrant Pool::TakeAsyncWaiterLocked(Waiter* w) {
@@ -332,12 +330,10 @@ Pool::AsyncGrant Pool::RemoveWaiterLocked(Waiter* w) {
       break;
     }
   }
-  // A connect slot or backoff change this waiter was woken for but did not use is offered on.
-  if (!waiters_.empty() && !waiters_.front()->async) {
-    waiters_.front()->cv.notify_one();
-    return {};
-  }
-  return empty_.empty() ? AsyncGrant() : OfferFreeSlotLocked();
+  // A connect slot or backoff change this waiter was woken for but did not use is offered
+  // on: a blocking waiter re-checks; an asynchronous one is only sent on for a free slot.
+  if (!waiters_.empty() && (!waiters_.front()->async || !empty_.empty())) return OfferFreeSlotLocked();
+  return {};
 }
 
 Pool::AsyncGrant Pool::OfferFreeSlotLocked() {
